@@ -1,0 +1,56 @@
+/*
+ * dnsd_conf: the gslb-dnsd configuration file.
+ *
+ * The YAML file is described by one libcyaml schema table (dnsd_conf.c);
+ * a new option is one row there, one field here, one check in
+ * dnsd_conf_check() and one entry in gslb-dnsd.conf(5). Relative zone
+ * file paths resolve against the config file's directory.
+ *
+ * Lifecycle: dnsd_conf_load() at startup and on every reload builds a
+ * whole new struct; the daemon swaps it in only when it and every zone
+ * loaded, and frees the old one with dnsd_conf_free().
+ */
+#ifndef DNSD_DNSD_CONF_H
+#define DNSD_DNSD_CONF_H
+
+#include <stdint.h>
+
+#define DNSD_DEFAULT_PORT 53
+#define DNSD_DEFAULT_UDP_PAYLOAD 1232
+#define DNSD_DEFAULT_TCP_IDLE 10
+#define DNSD_DEFAULT_TCP_MAX 1024
+#define DNSD_WORKERS_MAX 64
+
+struct dnsd_conf_zone {
+	char *name;
+	char *file; /* as written; see dnsd_conf_zone_path() */
+};
+
+struct dnsd_conf {
+	char *path; /* the file this came from (not in YAML) */
+	char **listen;
+	unsigned listen_count;
+	struct dnsd_conf_zone *zones;
+	unsigned zones_count;
+	unsigned workers;	   /* UDP threads per address; 0 = per core */
+	unsigned udp_payload;	   /* our EDNS payload size */
+	unsigned tcp_idle_timeout; /* seconds */
+	unsigned tcp_max_clients;
+	char *control; /* HTTP address for /metrics, or NULL */
+	char *pidfile;
+};
+
+/*
+ * Load and check `path`. Every problem is logged as `file:line: ...`.
+ * Returns the config (free with dnsd_conf_free()) or NULL. Startup or
+ * reload, main thread.
+ */
+struct dnsd_conf *dnsd_conf_load(const char *path);
+
+/* Free a config; NULL does nothing. */
+void dnsd_conf_free(struct dnsd_conf *cf);
+
+/* Path of zone i, resolved against the config's directory; caller frees. */
+char *dnsd_conf_zone_path(const struct dnsd_conf *cf, unsigned i);
+
+#endif

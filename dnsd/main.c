@@ -1,0 +1,121 @@
+/*
+ * gslb-dnsd: parse the command line, load, and run the loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/loop.h"
+#include "common/rc.h"
+#include "dnsd/dnsd.h"
+#include "dnsd/zone.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: gslb-dnsd [-ftv] -c file\n"
+			"  -c file  configuration file (YAML)\n"
+			"  -t       check the configuration and zones, then exit\n"
+			"  -f       stay in the foreground, log to stderr\n"
+			"  -v       more verbose logging\n");
+	exit(2);
+}
+
+static void
+main_signal_cb(int signo, void *arg)
+{
+	struct dnsd *d = arg;
+
+	if (signo == SIGHUP) {
+		dnsd_reload(d);
+		return;
+	}
+	log_notice("signal %d: stopping", signo);
+	loop_stop(d->loop);
+}
+
+static void
+main_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		fatal("pidfile %s", path);
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dnsd d = {0};
+	struct zonedb *db = NULL;
+	const char *conf = NULL;
+	bool check = false, foreground = false;
+	int level = LOG_INFO, ch;
+
+	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'v':
+			level = LOG_DEBUG;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (conf == NULL || optind != argc)
+		usage();
+	log_init("gslb-dnsd", foreground || check, check ? LOG_WARNING : level);
+
+	if (dnsd_load(conf, &d.conf, &db) != RC_OK) {
+		fprintf(stderr, "gslb-dnsd: %s: configuration is not valid\n",
+		    conf);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "gslb-dnsd: %s: configuration and %zu zone%s "
+				"OK\n",
+		    conf, db->nzones, db->nzones == 1 ? "" : "s");
+		zonedb_free(db);
+		dnsd_conf_free(d.conf);
+		return 0;
+	}
+	if (!foreground && daemon(0, 0) < 0)
+		fatal("daemon");
+	d.conf_path = conf;
+	d.loop = loop_new();
+	if (d.loop == NULL)
+		fatalx("cannot create the event loop");
+	loop_on_signal(d.loop, SIGHUP, main_signal_cb, &d);
+	loop_on_signal(d.loop, SIGTERM, main_signal_cb, &d);
+	loop_on_signal(d.loop, SIGINT, main_signal_cb, &d);
+	dnsd_publish(&d, db);
+	dnsd_start(&d);
+	if (d.conf->pidfile)
+		main_pidfile(d.conf->pidfile);
+	log_notice("started: %zu zones, %u UDP workers", db->nzones,
+	    d.nworkers);
+	loop_run(d.loop);
+	dnsd_stop(&d);
+	if (d.conf->pidfile)
+		unlink(d.conf->pidfile);
+	loop_free(d.loop);
+	dnsd_conf_free(d.conf);
+	log_notice("stopped");
+	return 0;
+}
