@@ -91,7 +91,8 @@ wire_get_u32(struct wire_reader *w)
 
 	if (!wire_need(w, 4))
 		return 0;
-	v = (uint32_t)w->buf[w->pos] << 24 | (uint32_t)w->buf[w->pos + 1] << 16 |
+	v = (uint32_t)w->buf[w->pos] << 24 |
+	    (uint32_t)w->buf[w->pos + 1] << 16 |
 	    (uint32_t)w->buf[w->pos + 2] << 8 | w->buf[w->pos + 3];
 	w->pos += 4;
 	return v;
