@@ -75,8 +75,8 @@ static void
 metric_head(struct evbuffer *b, const char *name, const char *type,
     const char *help)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-	    name, type);
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
 }
 
 static void
@@ -144,7 +144,8 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 	metric_head(b, "gslb_dnsd_zone_serial", "gauge",
 	    "SOA serial of each zone served.");
 	for (size_t i = 0; snap && i < snap->db->nzones; i++)
-		evbuffer_add_printf(b, "gslb_dnsd_zone_serial{zone=\"%s\"} %u\n",
+		evbuffer_add_printf(b,
+		    "gslb_dnsd_zone_serial{zone=\"%s\"} %u\n",
 		    snap->db->zones[i]->name, snap->db->zones[i]->serial);
 	metric_head(b, "gslb_dnsd_uptime_seconds", "gauge",
 	    "Seconds since start.");

@@ -27,8 +27,8 @@
 
 /* A parsed name with its label offsets (offs[0] is 0, the first label). */
 struct dname_info {
-	uint8_t len;		       /* wire length, including root */
-	uint8_t labels;		       /* labels, not counting the root */
+	uint8_t len;			/* wire length, including root */
+	uint8_t labels;			/* labels, not counting the root */
 	uint8_t offs[DNAME_LABELS_MAX]; /* offset of each label */
 };
 

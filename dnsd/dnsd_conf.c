@@ -111,7 +111,8 @@ dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
 		if (strlen(cf->zones[i].name) > 254)
 			conf_error(rep, key, "zone name too long");
 		for (unsigned j = 0; j < i; j++) {
-			const char *a = cf->zones[i].name, *b = cf->zones[j].name;
+			const char *a = cf->zones[i].name,
+				   *b = cf->zones[j].name;
 			size_t la = strlen(a), lb = strlen(b);
 
 			if (la && a[la - 1] == '.')

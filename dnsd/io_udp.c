@@ -150,7 +150,8 @@ io_udp_main(void *arg)
 		atomic_store(&w->active, 0);
 		n = recvmmsg(w->fd, rmsg, DNSD_UDP_BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0) {
-			if (n < 0 && (errno == EINTR || errno == EAGAIN ||
+			if (n < 0 &&
+			    (errno == EINTR || errno == EAGAIN ||
 				errno == ENOMEM || errno == ENOBUFS))
 				continue;
 			if (atomic_load(&d->stopping))

@@ -19,11 +19,12 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gslb-dnsd [-ftv] -c file\n"
-			"  -c file  configuration file (YAML)\n"
-			"  -t       check the configuration and zones, then exit\n"
-			"  -f       stay in the foreground, log to stderr\n"
-			"  -v       more verbose logging\n");
+	fprintf(stderr,
+	    "usage: gslb-dnsd [-ftv] -c file\n"
+	    "  -c file  configuration file (YAML)\n"
+	    "  -t       check the configuration and zones, then exit\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -v       more verbose logging\n");
 	exit(2);
 }
 
@@ -54,7 +55,7 @@ main_pidfile(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct dnsd d = {0};
+	struct dnsd d = { 0 };
 	struct zonedb *db = NULL;
 	const char *conf = NULL;
 	bool check = false, foreground = false;
@@ -88,8 +89,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		fprintf(stderr, "gslb-dnsd: %s: configuration and %zu zone%s "
-				"OK\n",
+		fprintf(stderr,
+		    "gslb-dnsd: %s: configuration and %zu zone%s "
+		    "OK\n",
 		    conf, db->nzones, db->nzones == 1 ? "" : "s");
 		zonedb_free(db);
 		dnsd_conf_free(d.conf);

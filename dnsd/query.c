@@ -15,9 +15,12 @@
 #define F_RD 0x0100
 #define F_AD 0x0020
 #define OPCODE(f) (((f) >> 11) & 0xf)
-#define RCODE(f) ((f) & 0xf)
+#define RCODE(f) ((f)&0xf)
 
-enum { OP_QUERY = 0, OP_NOTIFY = 4 };
+enum {
+	OP_QUERY = 0,
+	OP_NOTIFY = 4
+};
 enum {
 	RC_NOERROR = 0,
 	RC_FORMERR = 1,
@@ -51,7 +54,11 @@ enum {
 	T_AXFR = 252,
 	T_ANY = 255,
 };
-enum { C_IN = 1, C_CH = 3, C_ANY = 255 };
+enum {
+	C_IN = 1,
+	C_CH = 3,
+	C_ANY = 255
+};
 
 #define HDR_LEN 12
 #define OPT_LEN 11 /* root owner, type, class, ttl, rdlen */
@@ -162,8 +169,8 @@ query_skip_rr(struct wire_reader *w)
 
 size_t
 query_answer(struct query *q, const struct zonedb *db,
-    const struct query_opts *opts, const uint8_t *pkt, size_t len,
-    uint8_t *out, size_t cap, bool tcp, bool v6)
+    const struct query_opts *opts, const uint8_t *pkt, size_t len, uint8_t *out,
+    size_t cap, bool tcp, bool v6)
 {
 	struct wire_reader w;
 	uint16_t qd, an, ns, ar;
@@ -266,8 +273,8 @@ query_answer(struct query *q, const struct zonedb *db,
 	} else if (q->qclass != C_IN && q->qclass != C_ANY) {
 		if (q->qclass != C_CH) {
 			/* Header only, then our OPT. */
-			size_t n = query_error(q, pkt, out, q->flags,
-			    RC_REFUSED);
+			size_t n =
+			    query_error(q, pkt, out, q->flags, RC_REFUSED);
 			struct wire_writer ww;
 
 			q->rcode = RC_REFUSED;
@@ -400,8 +407,8 @@ query_closest(struct query *q, const struct zone *z, unsigned zlabel,
     bool *exact)
 {
 	for (unsigned i = 0; i <= zlabel; i++) {
-		const uint8_t *suffix = q->cur + (i < q->cinfo.labels ?
-		    q->cinfo.offs[i] : q->cinfo.len - 1);
+		const uint8_t *suffix = q->cur +
+		    (i < q->cinfo.labels ? q->cinfo.offs[i] : q->cinfo.len - 1);
 		const struct znode *n = zone_node(z, suffix, q->h[i]);
 
 		if (n) {
@@ -589,7 +596,7 @@ static size_t
 query_encode(struct query *q, const struct query_opts *opts, uint8_t *out,
     size_t cap)
 {
-	uint16_t counts[QSEC_COUNT] = {0};
+	uint16_t counts[QSEC_COUNT] = { 0 };
 	size_t maxlen, reserve = q->edns ? OPT_LEN : 0;
 	struct wire_writer w;
 	uint16_t flags;
@@ -643,8 +650,8 @@ query_encode(struct query *q, const struct query_opts *opts, uint8_t *out,
 				continue;
 			ok = query_put_rrset(q, &w, it);
 			if (sec >= QSEC_ADD_A) {
-				size_t minimal = q->v6 ? QUERY_MINIMAL_V6 :
-				    QUERY_MINIMAL_V4;
+				size_t minimal =
+				    q->v6 ? QUERY_MINIMAL_V6 : QUERY_MINIMAL_V4;
 
 				if (ok && (q->tcp || w.pos <= minimal)) {
 					counts[sec] += it->set->count;

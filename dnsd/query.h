@@ -107,7 +107,7 @@ struct query {
  * Any worker thread; db must stay valid for the call.
  */
 size_t query_answer(struct query *q, const struct zonedb *db,
-    const struct query_opts *opts, const uint8_t *pkt, size_t len,
-    uint8_t *out, size_t cap, bool tcp, bool v6);
+    const struct query_opts *opts, const uint8_t *pkt, size_t len, uint8_t *out,
+    size_t cap, bool tcp, bool v6);
 
 #endif

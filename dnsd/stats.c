@@ -3,9 +3,23 @@
 #include "dnsd/stats.h"
 
 static const char *const rcode_names[STATS_RCODES] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI",
-	"RCODE12", "RCODE13", "RCODE14", "RCODE15", "BADVERS",
+	"NOERROR",
+	"FORMERR",
+	"SERVFAIL",
+	"NXDOMAIN",
+	"NOTIMP",
+	"REFUSED",
+	"YXDOMAIN",
+	"YXRRSET",
+	"NXRRSET",
+	"NOTAUTH",
+	"NOTZONE",
+	"DSOTYPENI",
+	"RCODE12",
+	"RCODE13",
+	"RCODE14",
+	"RCODE15",
+	"BADVERS",
 };
 
 static const char *const drop_names[STATS_DROPS] = {

@@ -11,7 +11,11 @@
 
 #include <stdint.h>
 
-enum stats_transport { STATS_UDP, STATS_TCP, STATS_TRANSPORTS };
+enum stats_transport {
+	STATS_UDP,
+	STATS_TCP,
+	STATS_TRANSPORTS
+};
 
 /* Response codes we count by name; index = RCODE, 16 = BADVERS. */
 #define STATS_RCODES 17
@@ -33,8 +37,8 @@ struct dnsd_stats {
 };
 
 /* Single-writer counters: plain loads and stores, never torn. */
-#define STATS_INC(x)                                                          \
-	__atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + 1,   \
+#define STATS_INC(x)                                                        \
+	__atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + 1, \
 	    __ATOMIC_RELAXED)
 #define STATS_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 

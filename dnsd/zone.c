@@ -103,8 +103,8 @@ zone_read(struct zone_loader *l, const ldns_rdf *origin)
 			break;
 		default:
 			if (!feof(fp) || st != LDNS_STATUS_SYNTAX_ERR)
-				zone_error(l, line > at ? line - 1 : line,
-				    "%s", ldns_get_errorstr_by_id(st));
+				zone_error(l, line > at ? line - 1 : line, "%s",
+				    ldns_get_errorstr_by_id(st));
 			break;
 		}
 	}
@@ -158,8 +158,8 @@ zone_node_get(struct zone_loader *l, const uint8_t *name, size_t len)
 		n->flags |= ZNODE_APEX;
 		z->apex = n;
 	} else {
-		n->parent = zone_node_get(l, name + name[0] + 1,
-		    len - name[0] - 1);
+		n->parent =
+		    zone_node_get(l, name + name[0] + 1, len - name[0] - 1);
 		if (name[0] == 1 && name[1] == '*')
 			n->parent->wildcard = n;
 	}
@@ -281,7 +281,8 @@ zone_compile(struct zone_loader *l)
 		n = zone_node(z, lname, dname_hash(lname));
 		s = zone_rrset_get(l, n, (uint16_t)ldns_rr_get_type(rr));
 		if (s->rrs == NULL) {
-			s->rrs = arena_zalloc(l->arena, s->count * sizeof(*s->rrs));
+			s->rrs =
+			    arena_zalloc(l->arena, s->count * sizeof(*s->rrs));
 			s->count = 0;
 		}
 		ldns_buffer_clear(wire);
@@ -382,15 +383,16 @@ zone_link(struct zone_loader *l)
 				break;
 		if (ns == NULL)
 			continue;
-		ns->targets = arena_zalloc(l->arena, ns->count * sizeof(*ns->targets));
+		ns->targets =
+		    arena_zalloc(l->arena, ns->count * sizeof(*ns->targets));
 		for (uint16_t r = 0; r < ns->count; r++) {
 			const uint8_t *t = ns->rrs[r].rdata;
 			size_t len = dname_len(t);
 
 			dname_tolower(lname, t, len);
 			if (dname_is_subdomain(lname, z->origin))
-				ns->targets[r] = zone_node(z, lname,
-				    dname_hash(lname));
+				ns->targets[r] =
+				    zone_node(z, lname, dname_hash(lname));
 		}
 	}
 }
@@ -412,7 +414,7 @@ static int
 zone_load_one(struct arena *arena, const struct zone_source *src,
     struct zone **out)
 {
-	struct zone_loader l = {.file = src->file, .arena = arena};
+	struct zone_loader l = { .file = src->file, .arena = arena };
 	ldns_rdf *origin = NULL;
 	struct zone *z;
 	uint8_t lname[DNAME_MAX];
@@ -456,8 +458,8 @@ zonedb_find(const struct zonedb *db, const uint8_t *name,
     const struct dname_info *info, const uint32_t *h, unsigned *label)
 {
 	for (unsigned i = 0; i <= info->labels; i++) {
-		const uint8_t *suffix = name + (i < info->labels ?
-		    info->offs[i] : info->len - 1);
+		const uint8_t *suffix =
+		    name + (i < info->labels ? info->offs[i] : info->len - 1);
 		uint32_t slot = h[i] & db->mask;
 
 		for (;;) {
@@ -465,8 +467,7 @@ zonedb_find(const struct zonedb *db, const uint8_t *name,
 
 			if (z == NULL)
 				break;
-			if (z->hash == h[i] &&
-			    z->labels == info->labels - i &&
+			if (z->hash == h[i] && z->labels == info->labels - i &&
 			    memcmp(z->origin, suffix, z->originlen) == 0) {
 				*label = i;
 				return z;

@@ -59,7 +59,7 @@ static void
 fuzz_init(void)
 {
 	char path[] = "/tmp/fuzz_dns_query.XXXXXX";
-	struct zone_source src = {"fuzz.test", path};
+	struct zone_source src = { "fuzz.test", path };
 	int fd = mkstemp(path);
 
 	log_init("fuzz", true, LOG_ERR);
@@ -76,7 +76,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[65535];
-	struct query_opts opts = {.udp_payload = 1232};
+	struct query_opts opts = { .udp_payload = 1232 };
 	ldns_pkt *pkt = NULL;
 	bool tcp, v6;
 	size_t n;

@@ -29,7 +29,8 @@ replay_file(const char *path)
 	n = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (buf == NULL || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+	if (buf == NULL ||
+	    (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
 		perror(path);
 		exit(1);
 	}

@@ -21,33 +21,33 @@ struct read_case {
 	size_t end;	  /* expected position after the name */
 };
 
-static const uint8_t p_plain[] = {3, 'w', 'W', 'w', 7, 'e', 'x', 'a', 'm',
-    'p', 'l', 'e', 0};
-static const uint8_t p_root[] = {0};
+static const uint8_t p_plain[] = { 3, 'w', 'W', 'w', 7, 'e', 'x', 'a', 'm', 'p',
+	'l', 'e', 0 };
+static const uint8_t p_root[] = { 0 };
 /* "example." at 0, then "www" + pointer to 0 at 9 */
-static const uint8_t p_ptr[] = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 3,
-    'w', 'w', 'w', 0xc0, 0};
-static const uint8_t p_selfptr[] = {0xc0, 0};
-static const uint8_t p_fwdptr[] = {0xc0, 2, 0};
-static const uint8_t p_past[] = {5, 'a', 'b'};
-static const uint8_t p_badtype[] = {0x41, 'a', 0};
-static const uint8_t p_cutptr[] = {3, 'a', 'b', 'c', 0xc0};
+static const uint8_t p_ptr[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 3,
+	'w', 'w', 'w', 0xc0, 0 };
+static const uint8_t p_selfptr[] = { 0xc0, 0 };
+static const uint8_t p_fwdptr[] = { 0xc0, 2, 0 };
+static const uint8_t p_past[] = { 5, 'a', 'b' };
+static const uint8_t p_badtype[] = { 0x41, 'a', 0 };
+static const uint8_t p_cutptr[] = { 3, 'a', 'b', 'c', 0xc0 };
 
 static void
 test_dname_read_table(void **state)
 {
 	static const struct read_case cases[] = {
-		{"plain name keeps case", p_plain, sizeof(p_plain), 0, RC_OK,
-		    "wWw.example.", sizeof(p_plain)},
-		{"root", p_root, 1, 0, RC_OK, ".", 1},
-		{"backward pointer", p_ptr, sizeof(p_ptr), 9, RC_OK,
-		    "www.example.", sizeof(p_ptr)},
-		{"pointer to itself", p_selfptr, 2, 0, RC_MALFORMED, NULL, 0},
-		{"forward pointer", p_fwdptr, 3, 0, RC_MALFORMED, NULL, 0},
-		{"label past the end", p_past, 3, 0, RC_TRUNCATED, NULL, 0},
-		{"0x40 label type", p_badtype, 3, 0, RC_MALFORMED, NULL, 0},
-		{"pointer cut short", p_cutptr, 5, 0, RC_TRUNCATED, NULL, 0},
-		{"empty input", p_root, 0, 0, RC_TRUNCATED, NULL, 0},
+		{ "plain name keeps case", p_plain, sizeof(p_plain), 0, RC_OK,
+		    "wWw.example.", sizeof(p_plain) },
+		{ "root", p_root, 1, 0, RC_OK, ".", 1 },
+		{ "backward pointer", p_ptr, sizeof(p_ptr), 9, RC_OK,
+		    "www.example.", sizeof(p_ptr) },
+		{ "pointer to itself", p_selfptr, 2, 0, RC_MALFORMED, NULL, 0 },
+		{ "forward pointer", p_fwdptr, 3, 0, RC_MALFORMED, NULL, 0 },
+		{ "label past the end", p_past, 3, 0, RC_TRUNCATED, NULL, 0 },
+		{ "0x40 label type", p_badtype, 3, 0, RC_MALFORMED, NULL, 0 },
+		{ "pointer cut short", p_cutptr, 5, 0, RC_TRUNCATED, NULL, 0 },
+		{ "empty input", p_root, 0, 0, RC_TRUNCATED, NULL, 0 },
 	};
 
 	(void)state;
@@ -91,10 +91,12 @@ test_dname_read_too_long(void **state)
 static void
 test_dname_equal_and_subdomain(void **state)
 {
-	static const uint8_t a[] = {3, 'W', 'w', 'W', 4, 't', 'e', 's', 't', 0};
-	static const uint8_t b[] = {3, 'w', 'w', 'w', 4, 't', 'e', 's', 't', 0};
-	static const uint8_t t[] = {4, 't', 'e', 's', 't', 0};
-	static const uint8_t xt[] = {5, 'x', 't', 'e', 's', 't', 0};
+	static const uint8_t a[] = { 3, 'W', 'w', 'W', 4, 't', 'e', 's', 't',
+		0 };
+	static const uint8_t b[] = { 3, 'w', 'w', 'w', 4, 't', 'e', 's', 't',
+		0 };
+	static const uint8_t t[] = { 4, 't', 'e', 's', 't', 0 };
+	static const uint8_t xt[] = { 5, 'x', 't', 'e', 's', 't', 0 };
 
 	(void)state;
 	assert_true(dname_equal(a, b));
@@ -109,7 +111,7 @@ test_dname_equal_and_subdomain(void **state)
 static void
 test_dname_hash_suffixes_match_whole(void **state)
 {
-	static const uint8_t n[] = {1, 'a', 1, 'b', 4, 't', 'e', 's', 't', 0};
+	static const uint8_t n[] = { 1, 'a', 1, 'b', 4, 't', 'e', 's', 't', 0 };
 	struct dname_info info;
 	uint32_t h[DNAME_LABELS_MAX + 1];
 
@@ -126,7 +128,7 @@ test_dname_hash_suffixes_match_whole(void **state)
 static void
 test_dname_to_str_escapes(void **state)
 {
-	static const uint8_t n[] = {3, 'a', '.', ' ', 1, '\\', 0};
+	static const uint8_t n[] = { 3, 'a', '.', ' ', 1, '\\', 0 };
 	char buf[DNAME_STRLEN];
 
 	(void)state;

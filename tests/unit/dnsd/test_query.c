@@ -60,13 +60,12 @@ static const char parent_zone[] =
     "4567890123456789012345678901234567890123456789012345678901234567890123"
     "4567890123456789012345678901234567890123456789012345678901234567\"\n";
 
-static const char child_zone[] =
-    "$ORIGIN child.example.test.\n"
-    "$TTL 300\n"
-    "@ SOA ns1 host 3 3600 900 604800 120\n"
-    "@ NS ns1\n"
-    "ns1 A 192.0.2.88\n"
-    "www A 192.0.2.99\n";
+static const char child_zone[] = "$ORIGIN child.example.test.\n"
+				 "$TTL 300\n"
+				 "@ SOA ns1 host 3 3600 900 604800 120\n"
+				 "@ NS ns1\n"
+				 "ns1 A 192.0.2.88\n"
+				 "www A 192.0.2.99\n";
 
 static struct zonedb *db;
 static struct dnsd_stats stats;
@@ -88,8 +87,8 @@ setup(void **state)
 	char p1[] = "/tmp/test_query_parent.XXXXXX";
 	char p2[] = "/tmp/test_query_child.XXXXXX";
 	struct zone_source src[2] = {
-		{"example.test", p1},
-		{"child.example.test.", p2},
+		{ "example.test", p1 },
+		{ "child.example.test.", p2 },
 	};
 
 	(void)state;
@@ -159,7 +158,7 @@ static ldns_pkt *
 ask(const char *name, uint16_t type, const struct req *r, size_t *len)
 {
 	static uint8_t qbuf[512], out[65535];
-	struct query_opts opts = {.udp_payload = 1232};
+	struct query_opts opts = { .udp_payload = 1232 };
 	ldns_pkt *pkt = NULL;
 	size_t n = make_query(qbuf, name, type, r);
 
@@ -188,92 +187,92 @@ static void
 test_query_answer_table(void **state)
 {
 	static const struct answer_case cases[] = {
-		{"exact A", "www.example.test", LDNS_RR_TYPE_A, {0}, 0, true,
-		    false, 1, 0, 0, LDNS_RR_TYPE_A, 0},
-		{"mixed case", "WwW.ExAmPlE.TeSt", LDNS_RR_TYPE_AAAA, {0}, 0,
-		    true, false, 1, 0, 0, LDNS_RR_TYPE_AAAA, 0},
-		{"NODATA has SOA with negative TTL", "www.example.test",
-		    LDNS_RR_TYPE_MX, {0}, 0, true, false, 0, 1, 0, 0, 60},
-		{"NXDOMAIN", "nope.example.test", LDNS_RR_TYPE_A, {0}, 3, true,
-		    false, 0, 1, 0, 0, 60},
-		{"CNAME chain followed", "chain.example.test", LDNS_RR_TYPE_A,
-		    {0}, 0, true, false, 3, 0, 0, LDNS_RR_TYPE_CNAME, 0},
-		{"qtype CNAME not followed", "alias.example.test",
-		    LDNS_RR_TYPE_CNAME, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_CNAME, 0},
-		{"CNAME loop stops", "loop1.example.test", LDNS_RR_TYPE_A, {0},
-		    0, true, false, 2, 0, 0, LDNS_RR_TYPE_CNAME, 0},
-		{"CNAME out of our zones", "out.example.test", LDNS_RR_TYPE_A,
-		    {0}, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_CNAME, 0},
-		{"CNAME into a child zone we serve", "tochild.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, true, false, 2, 0, 0,
-		    LDNS_RR_TYPE_CNAME, 0},
-		{"CNAME into a delegation: referral with AA", "todeleg.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, true, false, 1, 1, 1,
-		    LDNS_RR_TYPE_CNAME, 0},
-		{"wildcard A", "anything.wild.example.test", LDNS_RR_TYPE_A,
-		    {0}, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_A, 0},
-		{"wildcard NODATA", "anything.wild.example.test",
-		    LDNS_RR_TYPE_MX, {0}, 0, true, false, 0, 1, 0, 0, 60},
-		{"empty non-terminal is NODATA", "ent.y.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, true, false, 0, 1, 0, 0, 60},
-		{"ENT blocks the wildcard above it", "z.ent.y.example.test",
-		    LDNS_RR_TYPE_A, {0}, 3, true, false, 0, 1, 0, 0, 60},
-		{"wildcard beside an ENT", "other.y.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_A, 0},
-		{"referral with glue, no AA", "host.sub.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, false, false, 0, 1, 1, 0, 0},
-		{"glue name itself is a referral", "ns.sub.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, false, false, 0, 1, 1, 0, 0},
-		{"DS at the cut from the parent", "sub.example.test",
-		    LDNS_RR_TYPE_DS, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_DS, 0},
-		{"NS at the cut is a referral", "sub.example.test",
-		    LDNS_RR_TYPE_NS, {0}, 0, false, false, 0, 1, 1, 0, 0},
-		{"child zone answers its own names", "www.child.example.test",
-		    LDNS_RR_TYPE_A, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_A, 0},
-		{"DS at child apex from the parent: NODATA, parent SOA",
-		    "child.example.test", LDNS_RR_TYPE_DS, {0}, 0, true, false,
-		    0, 1, 0, 0, 60},
-		{"SOA at child apex from the child", "child.example.test",
-		    LDNS_RR_TYPE_SOA, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_SOA, 0},
-		{"NS answer adds in-zone addresses", "example.test",
-		    LDNS_RR_TYPE_NS, {0}, 0, true, false, 2, 0, 2,
-		    LDNS_RR_TYPE_NS, 0},
-		{"MX answer adds nothing (minimal)", "example.test",
-		    LDNS_RR_TYPE_MX, {0}, 0, true, false, 1, 0, 0,
-		    LDNS_RR_TYPE_MX, 0},
-		{"ANY gives one RRset", "www.example.test", LDNS_RR_TYPE_ANY,
-		    {0}, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_A, 0},
-		{"ANY at apex prefers SOA", "example.test", LDNS_RR_TYPE_ANY,
-		    {0}, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_SOA, 0},
-		{"outside our zones", "example.com", LDNS_RR_TYPE_A, {0}, 5,
-		    false, false, 0, 0, 0, 0, 0},
-		{"parent of our zone", "test", LDNS_RR_TYPE_SOA, {0}, 5, false,
-		    false, 0, 0, 0, 0, 0},
-		{"big RRset without EDNS: TC", "big.example.test",
-		    LDNS_RR_TYPE_TXT, {0}, 0, true, true, 0, 0, 0, 0, 0},
-		{"big RRset fits with EDNS", "big.example.test",
-		    LDNS_RR_TYPE_TXT, {.edns_payload = 1232}, 0, true, false, 3,
-		    0, 0, LDNS_RR_TYPE_TXT, 0},
-		{"EDNS payload under 512 counts as 512", "big.example.test",
-		    LDNS_RR_TYPE_TXT, {.edns_payload = 100}, 0, true, true, 0,
-		    0, 0, 0, 0},
-		{"big RRset over TCP", "big.example.test", LDNS_RR_TYPE_TXT,
-		    {.tcp = true}, 0, true, false, 3, 0, 0, LDNS_RR_TYPE_TXT,
-		    0},
-		{"class ANY: no AA, no SOA", "nope.example.test",
-		    LDNS_RR_TYPE_A, {.qclass = 255}, 3, false, false, 0, 0, 0,
-		    0, 0},
-		{"CHAOS is refused", "version.bind", LDNS_RR_TYPE_TXT,
-		    {.qclass = 3}, 5, false, false, 0, 0, 0, 0, 0},
-		{"AXFR over UDP: NOTIMP", "example.test", LDNS_RR_TYPE_AXFR,
-		    {0}, 4, false, false, 0, 0, 0, 0, 0},
-		{"AXFR over TCP: REFUSED", "example.test", LDNS_RR_TYPE_AXFR,
-		    {.tcp = true}, 5, false, false, 0, 0, 0, 0, 0},
+		{ "exact A", "www.example.test", LDNS_RR_TYPE_A, { 0 }, 0, true,
+		    false, 1, 0, 0, LDNS_RR_TYPE_A, 0 },
+		{ "mixed case", "WwW.ExAmPlE.TeSt", LDNS_RR_TYPE_AAAA, { 0 }, 0,
+		    true, false, 1, 0, 0, LDNS_RR_TYPE_AAAA, 0 },
+		{ "NODATA has SOA with negative TTL", "www.example.test",
+		    LDNS_RR_TYPE_MX, { 0 }, 0, true, false, 0, 1, 0, 0, 60 },
+		{ "NXDOMAIN", "nope.example.test", LDNS_RR_TYPE_A, { 0 }, 3,
+		    true, false, 0, 1, 0, 0, 60 },
+		{ "CNAME chain followed", "chain.example.test", LDNS_RR_TYPE_A,
+		    { 0 }, 0, true, false, 3, 0, 0, LDNS_RR_TYPE_CNAME, 0 },
+		{ "qtype CNAME not followed", "alias.example.test",
+		    LDNS_RR_TYPE_CNAME, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_CNAME, 0 },
+		{ "CNAME loop stops", "loop1.example.test", LDNS_RR_TYPE_A,
+		    { 0 }, 0, true, false, 2, 0, 0, LDNS_RR_TYPE_CNAME, 0 },
+		{ "CNAME out of our zones", "out.example.test", LDNS_RR_TYPE_A,
+		    { 0 }, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_CNAME, 0 },
+		{ "CNAME into a child zone we serve", "tochild.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, true, false, 2, 0, 0,
+		    LDNS_RR_TYPE_CNAME, 0 },
+		{ "CNAME into a delegation: referral with AA",
+		    "todeleg.example.test", LDNS_RR_TYPE_A, { 0 }, 0, true,
+		    false, 1, 1, 1, LDNS_RR_TYPE_CNAME, 0 },
+		{ "wildcard A", "anything.wild.example.test", LDNS_RR_TYPE_A,
+		    { 0 }, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_A, 0 },
+		{ "wildcard NODATA", "anything.wild.example.test",
+		    LDNS_RR_TYPE_MX, { 0 }, 0, true, false, 0, 1, 0, 0, 60 },
+		{ "empty non-terminal is NODATA", "ent.y.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, true, false, 0, 1, 0, 0, 60 },
+		{ "ENT blocks the wildcard above it", "z.ent.y.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 3, true, false, 0, 1, 0, 0, 60 },
+		{ "wildcard beside an ENT", "other.y.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_A, 0 },
+		{ "referral with glue, no AA", "host.sub.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, false, false, 0, 1, 1, 0, 0 },
+		{ "glue name itself is a referral", "ns.sub.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, false, false, 0, 1, 1, 0, 0 },
+		{ "DS at the cut from the parent", "sub.example.test",
+		    LDNS_RR_TYPE_DS, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_DS, 0 },
+		{ "NS at the cut is a referral", "sub.example.test",
+		    LDNS_RR_TYPE_NS, { 0 }, 0, false, false, 0, 1, 1, 0, 0 },
+		{ "child zone answers its own names", "www.child.example.test",
+		    LDNS_RR_TYPE_A, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_A, 0 },
+		{ "DS at child apex from the parent: NODATA, parent SOA",
+		    "child.example.test", LDNS_RR_TYPE_DS, { 0 }, 0, true,
+		    false, 0, 1, 0, 0, 60 },
+		{ "SOA at child apex from the child", "child.example.test",
+		    LDNS_RR_TYPE_SOA, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_SOA, 0 },
+		{ "NS answer adds in-zone addresses", "example.test",
+		    LDNS_RR_TYPE_NS, { 0 }, 0, true, false, 2, 0, 2,
+		    LDNS_RR_TYPE_NS, 0 },
+		{ "MX answer adds nothing (minimal)", "example.test",
+		    LDNS_RR_TYPE_MX, { 0 }, 0, true, false, 1, 0, 0,
+		    LDNS_RR_TYPE_MX, 0 },
+		{ "ANY gives one RRset", "www.example.test", LDNS_RR_TYPE_ANY,
+		    { 0 }, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_A, 0 },
+		{ "ANY at apex prefers SOA", "example.test", LDNS_RR_TYPE_ANY,
+		    { 0 }, 0, true, false, 1, 0, 0, LDNS_RR_TYPE_SOA, 0 },
+		{ "outside our zones", "example.com", LDNS_RR_TYPE_A, { 0 }, 5,
+		    false, false, 0, 0, 0, 0, 0 },
+		{ "parent of our zone", "test", LDNS_RR_TYPE_SOA, { 0 }, 5,
+		    false, false, 0, 0, 0, 0, 0 },
+		{ "big RRset without EDNS: TC", "big.example.test",
+		    LDNS_RR_TYPE_TXT, { 0 }, 0, true, true, 0, 0, 0, 0, 0 },
+		{ "big RRset fits with EDNS", "big.example.test",
+		    LDNS_RR_TYPE_TXT, { .edns_payload = 1232 }, 0, true, false,
+		    3, 0, 0, LDNS_RR_TYPE_TXT, 0 },
+		{ "EDNS payload under 512 counts as 512", "big.example.test",
+		    LDNS_RR_TYPE_TXT, { .edns_payload = 100 }, 0, true, true, 0,
+		    0, 0, 0, 0 },
+		{ "big RRset over TCP", "big.example.test", LDNS_RR_TYPE_TXT,
+		    { .tcp = true }, 0, true, false, 3, 0, 0, LDNS_RR_TYPE_TXT,
+		    0 },
+		{ "class ANY: no AA, no SOA", "nope.example.test",
+		    LDNS_RR_TYPE_A, { .qclass = 255 }, 3, false, false, 0, 0, 0,
+		    0, 0 },
+		{ "CHAOS is refused", "version.bind", LDNS_RR_TYPE_TXT,
+		    { .qclass = 3 }, 5, false, false, 0, 0, 0, 0, 0 },
+		{ "AXFR over UDP: NOTIMP", "example.test", LDNS_RR_TYPE_AXFR,
+		    { 0 }, 4, false, false, 0, 0, 0, 0, 0 },
+		{ "AXFR over TCP: REFUSED", "example.test", LDNS_RR_TYPE_AXFR,
+		    { .tcp = true }, 5, false, false, 0, 0, 0, 0, 0 },
 	};
 
 	(void)state;
@@ -312,7 +311,7 @@ test_query_answer_table(void **state)
 static void
 test_query_answer_preserves_case_and_compresses(void **state)
 {
-	struct req r = {0};
+	struct req r = { 0 };
 	size_t len;
 	ldns_pkt *p = ask("ChAiN.example.TEST", LDNS_RR_TYPE_A, &r, &len);
 	ldns_rr *q0 = ldns_rr_list_rr(ldns_pkt_question(p), 0);
@@ -330,7 +329,7 @@ test_query_answer_preserves_case_and_compresses(void **state)
 static void
 test_query_answer_edns(void **state)
 {
-	struct req r = {.edns_payload = 4096, .edns_do = true};
+	struct req r = { .edns_payload = 4096, .edns_do = true };
 	size_t len;
 	ldns_pkt *p = ask("www.example.test", LDNS_RR_TYPE_A, &r, &len);
 
@@ -384,40 +383,41 @@ test_query_answer_malformed_table(void **state)
 	/* www.example.test A IN */
 #define QN "03777777076578616d706c650474657374 00 0001 0001"
 	static const struct raw_case cases[] = {
-		{"short header", "abcd0100000100", -1, 0},
-		{"QR set: dropped", "abcd8100 0001 0000 0000 0000" QN, -1, 0},
-		{"no question", "abcd0100 0000 0000 0000 0000", 1, 0},
-		{"two questions", "abcd0100 0002 0000 0000 0000" QN QN, 1, 0},
-		{"label past the end", "abcd0100 0001 0000 0000 0000 3f7777",
-		    1, 0},
-		{"pointer loop", "abcd0100 0001 0000 0000 0000 c00c 0001 0001",
-		    1, 0},
-		{"answer section present",
-		    "abcd0100 0001 0001 0000 0000" QN, 1, 0},
-		{"trailing garbage ignored",
-		    "abcd0100 0001 0000 0000 0000" QN "deadbeef", 0, 1},
-		{"unknown opcode: NOTIMP", "abcd2900 0001 0000 0000 0000" QN,
-		    4, 0},
-		{"NOTIFY refused", "abcd2000 0001 0000 0000 0000" QN, 5, 0},
-		{"RCODE set in query", "abcd0101 0001 0000 0000 0000" QN, 1, 0},
-		{"two OPT records",
+		{ "short header", "abcd0100000100", -1, 0 },
+		{ "QR set: dropped", "abcd8100 0001 0000 0000 0000" QN, -1, 0 },
+		{ "no question", "abcd0100 0000 0000 0000 0000", 1, 0 },
+		{ "two questions", "abcd0100 0002 0000 0000 0000" QN QN, 1, 0 },
+		{ "label past the end", "abcd0100 0001 0000 0000 0000 3f7777",
+		    1, 0 },
+		{ "pointer loop", "abcd0100 0001 0000 0000 0000 c00c 0001 0001",
+		    1, 0 },
+		{ "answer section present", "abcd0100 0001 0001 0000 0000" QN,
+		    1, 0 },
+		{ "trailing garbage ignored",
+		    "abcd0100 0001 0000 0000 0000" QN "deadbeef", 0, 1 },
+		{ "unknown opcode: NOTIMP", "abcd2900 0001 0000 0000 0000" QN,
+		    4, 0 },
+		{ "NOTIFY refused", "abcd2000 0001 0000 0000 0000" QN, 5, 0 },
+		{ "RCODE set in query", "abcd0101 0001 0000 0000 0000" QN, 1,
+		    0 },
+		{ "two OPT records",
 		    "abcd0100 0001 0000 0000 0002" QN
 		    "0000290200000000000000 0000290200000000000000",
-		    1, 0},
-		{"OPT with bad option length",
+		    1, 0 },
+		{ "OPT with bad option length",
 		    "abcd0100 0001 0000 0000 0001" QN
 		    "0000290200000000000004 0008 0010",
-		    1, 0},
-		{"additional RR that is not OPT",
+		    1, 0 },
+		{ "additional RR that is not OPT",
 		    "abcd0100 0001 0000 0000 0001" QN
 		    "00 0001 0001 00000000 0004 c0000201",
-		    1, 0},
+		    1, 0 },
 	};
 #undef QN
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		const struct raw_case *c = &cases[i];
-		struct query_opts opts = {.udp_payload = 1232};
+		struct query_opts opts = { .udp_payload = 1232 };
 		uint8_t in[512], out[1232];
 		size_t n = unhex(c->hex, in), len;
 
@@ -441,7 +441,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_answer_table),
-		cmocka_unit_test(test_query_answer_preserves_case_and_compresses),
+		cmocka_unit_test(
+		    test_query_answer_preserves_case_and_compresses),
 		cmocka_unit_test(test_query_answer_edns),
 		cmocka_unit_test(test_query_answer_malformed_table),
 	};
