@@ -27,6 +27,7 @@
 
 #define DNSD_TCP_OUT_MAX (256 * 1024)
 #define DNSD_TCP_MSG_MAX 65535
+#define DNSD_TCP_MSG_MIN 17 /* header + root name + type + class */
 
 struct tcp_conn {
 	struct dnsd *d;
@@ -140,6 +141,13 @@ io_tcp_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, msg, len);
+		if (len < DNSD_TCP_MSG_MIN) {
+			/* Not even a header and a root question: as NSD,
+			 * close without an answer. */
+			STATS_INC(d->tcp_stats.dropped[STATS_DROP_SHORT]);
+			io_tcp_conn_free(c);
+			return;
+		}
 		n = query_answer(&d->tcp_q, snap->db, &snap->opts, msg, len,
 		    resp + 2, DNSD_TCP_MSG_MAX, true, c->v6);
 		if (n == 0) {

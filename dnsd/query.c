@@ -28,6 +28,7 @@ enum {
 	RC_NXDOMAIN = 3,
 	RC_NOTIMP = 4,
 	RC_REFUSED = 5,
+	RC_NOTAUTH = 9,
 	RC_BADVERS = 16,
 };
 enum {
@@ -70,6 +71,8 @@ static size_t query_formerr(struct query *q, const uint8_t *pkt, uint8_t *out);
 static int query_parse_opt(struct query *q, struct wire_reader *w);
 static int query_skip_rr(struct wire_reader *w);
 static void query_lookup(struct query *q, const struct zonedb *db);
+static bool query_set_cur(struct query *q, const uint8_t *name);
+static bool query_is_apex(struct query *q, const struct zonedb *db);
 static size_t query_encode(struct query *q, const struct query_opts *opts,
     uint8_t *out, size_t cap);
 
@@ -127,8 +130,10 @@ query_parse_opt(struct query *q, struct wire_reader *w)
 	q->edns_do = (flags & 0x8000) != 0;
 	q->edns_payload = cls;
 	if (version != 0) {
-		/* RFC 6891 6.1.3: answer BADVERS, options unread. */
+		/* RFC 6891 6.1.3: answer BADVERS, options unread. The DO
+		 * bit of a version we do not know means nothing. */
 		q->edns_badvers = true;
+		q->edns_do = false;
 		return RC_OK;
 	}
 	if (wire_remaining(w) < rdlen)
@@ -167,6 +172,18 @@ query_skip_rr(struct wire_reader *w)
 	return w->err ? RC_MALFORMED : RC_OK;
 }
 
+/* Is the question's name the apex of a zone we serve? */
+static bool
+query_is_apex(struct query *q, const struct zonedb *db)
+{
+	unsigned label;
+
+	dname_tolower(q->lname, q->qname, q->qinfo.len);
+	if (!query_set_cur(q, q->lname))
+		return false;
+	return zonedb_find(db, q->cur, &q->cinfo, q->h, &label) && label == 0;
+}
+
 size_t
 query_answer(struct query *q, const struct zonedb *db,
     const struct query_opts *opts, const uint8_t *pkt, size_t len, uint8_t *out,
@@ -202,22 +219,27 @@ query_answer(struct query *q, const struct zonedb *db,
 	if (RCODE(q->flags) != 0)
 		return query_formerr(q, pkt, out);
 
+	/* The question comes first, so a compression pointer in it can
+	 * only point into the header: NSD calls that FORMERR, and so do
+	 * we (a name read uncompressed ends exactly qinfo.len later). */
 	pos = HDR_LEN;
 	if (dname_read(pkt, len, &pos, q->qname, &q->qinfo) != RC_OK ||
-	    len - pos < 4)
+	    pos != HDR_LEN + (size_t)q->qinfo.len || len - pos < 4)
 		return query_formerr(q, pkt, out);
 	w.pos = pos;
 	q->qtype = wire_get_u16(&w);
 	q->qclass = wire_get_u16(&w);
 
-	/* We accept no NOTIFY: we are the primary of our zones. */
+	/* We accept no NOTIFY: we are the primary of our zones. Like NSD,
+	 * NXDOMAIN for a zone we do not serve, REFUSED for one we do. */
 	if (OPCODE(q->flags) == OP_NOTIFY)
-		return query_error(q, pkt, out, q->flags, RC_REFUSED);
+		return query_error(q, pkt, out, q->flags,
+		    query_is_apex(q, db) ? RC_REFUSED : RC_NXDOMAIN);
 
 	if (qd != 1) {
 		/* NSD answers a question-less OPT-only query (a cookie
-		 * probe) with FORMERR plus OPT; anything else is FORMERR
-		 * with every flag cleared. */
+		 * probe) with an empty NOERROR plus OPT; anything else is
+		 * FORMERR with every flag cleared. */
 		struct wire_reader ow;
 
 		wire_reader_init(&ow, pkt, len);
@@ -225,8 +247,9 @@ query_answer(struct query *q, const struct zonedb *db,
 		if (qd == 0 && an == 0 && ns == 0 && ar == 1 &&
 		    len >= HDR_LEN + OPT_LEN &&
 		    query_parse_opt(q, &ow) == RC_OK && !q->edns_badvers) {
+			/* NSD 4.6 answers NOERROR with its OPT. */
 			uint16_t f = q->flags & (F_RD | 0x7800);
-			size_t n = query_error(q, pkt, out, f, RC_FORMERR);
+			size_t n = query_error(q, pkt, out, f, RC_NOERROR);
 			struct wire_writer ww;
 
 			wire_writer_init(&ww, out, cap);
@@ -293,8 +316,13 @@ query_answer(struct query *q, const struct zonedb *db,
 		/* CHAOS: no identity or version is given out. */
 		q->rcode = RC_REFUSED;
 	} else if (q->qtype == T_AXFR) {
-		/* No zone transfers: NOTIMP over UDP, REFUSED over TCP. */
-		q->rcode = tcp ? RC_REFUSED : RC_NOTIMP;
+		/* No zone transfers: NOTIMP over UDP; over TCP REFUSED for
+		 * a zone we serve, NOTAUTH for any other name (as NSD). */
+		if (!tcp)
+			q->rcode = RC_NOTIMP;
+		else
+			q->rcode = query_is_apex(q, db) ? RC_REFUSED :
+							  RC_NOTAUTH;
 	} else if (q->qtype == T_IXFR) {
 		q->rcode = RC_REFUSED;
 	} else {

@@ -184,6 +184,54 @@ zone_rrset_get(struct zone_loader *l, struct znode *n, uint16_t type)
 	return *pp;
 }
 
+/*
+ * Names inside RDATA that refer to other domains are kept lower-cased, as
+ * NSD keeps them (and as RFC 4034 6.2 puts them in canonical form): then
+ * a compressed answer spells them with the question's letters where they
+ * share a suffix, exactly like NSD's answers.
+ */
+static void
+zone_rdata_tolower(uint16_t type, uint8_t *rd, size_t rdlen)
+{
+	size_t off, n;
+
+	switch (type) {
+	case LDNS_RR_TYPE_NS:
+	case LDNS_RR_TYPE_MD:
+	case LDNS_RR_TYPE_MF:
+	case LDNS_RR_TYPE_CNAME:
+	case LDNS_RR_TYPE_MB:
+	case LDNS_RR_TYPE_MG:
+	case LDNS_RR_TYPE_MR:
+	case LDNS_RR_TYPE_PTR:
+	case LDNS_RR_TYPE_DNAME:
+		off = 0;
+		break;
+	case LDNS_RR_TYPE_MX:
+	case LDNS_RR_TYPE_KX:
+	case LDNS_RR_TYPE_RT:
+	case LDNS_RR_TYPE_AFSDB:
+		off = 2;
+		break;
+	case LDNS_RR_TYPE_SRV:
+		off = 6;
+		break;
+	case LDNS_RR_TYPE_SOA:
+	case LDNS_RR_TYPE_MINFO:
+	case LDNS_RR_TYPE_RP:
+		n = dname_len(rd);
+		if (n < rdlen) {
+			dname_tolower(rd, rd, n);
+			dname_tolower(rd + n, rd + n, dname_len(rd + n));
+		}
+		return;
+	default:
+		return;
+	}
+	if (off < rdlen)
+		dname_tolower(rd + off, rd + off, dname_len(rd + off));
+}
+
 /* Semantic checks NSD makes on a whole node. */
 static void
 zone_check_node(struct zone_loader *l, struct znode *n, int line)
@@ -292,6 +340,7 @@ zone_compile(struct zone_loader *l)
 		}
 		rd = ldns_buffer_begin(wire);
 		rdlen = ldns_buffer_position(wire);
+		zone_rdata_tolower(s->type, ldns_buffer_begin(wire), rdlen);
 		for (r = 0; r < s->count; r++)
 			if (s->rrs[r].rdlen == rdlen &&
 			    memcmp(s->rrs[r].rdata, rd, rdlen) == 0)
