@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 CONF=doc/examples/quickstart-dnsd.yaml
 # What to ask the running server (from another terminal).
-QS_NAME=${QS_NAME:-live.example.com}
+QS_NAME=${QS_NAME:-live.stream.example}
 
 ./qa/deps.sh
 if [ -f config.status ]; then
@@ -31,5 +31,8 @@ fi
 echo
 echo "gslb-dnsd on 127.0.0.1:5353. In another terminal, try:"
 echo "    dig @127.0.0.1 -p 5353 $QS_NAME A"
+echo "    dig @127.0.0.1 -p 5353 www.stream.example AAAA +tcp"
+echo "    curl -s http://127.0.0.1:8053/metrics"
+echo "Reload the zone after editing it: kill -HUP <pid>; stop with Ctrl-C."
 echo
 exec build/dnsd/gslb-dnsd -f -c "$CONF"
