@@ -114,6 +114,11 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 	    "Responses sent with TC set.");
 	evbuffer_add_printf(b, "gslb_dnsd_truncated_total %llu\n",
 	    (unsigned long long)s.truncated);
+	metric_head(b, "gslb_dnsd_udp_batches_total", "counter",
+	    "recvmmsg() calls that returned datagrams (queries per batch = "
+	    "udp queries / batches).");
+	evbuffer_add_printf(b, "gslb_dnsd_udp_batches_total %llu\n",
+	    (unsigned long long)s.udp_batches);
 	metric_head(b, "gslb_dnsd_edns_total", "counter",
 	    "Queries that carried EDNS.");
 	evbuffer_add_printf(b, "gslb_dnsd_edns_total %llu\n",

@@ -201,5 +201,6 @@ dnsd_stats_sum(struct dnsd *d, struct dnsd_stats *out)
 		out->truncated += STATS_GET(s->truncated);
 		out->edns += STATS_GET(s->edns);
 		out->qtype_any += STATS_GET(s->qtype_any);
+		out->udp_batches += STATS_GET(s->udp_batches);
 	}
 }

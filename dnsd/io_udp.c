@@ -158,6 +158,8 @@ io_udp_main(void *arg)
 				break;
 			continue;
 		}
+		STATS_INC(w->stats.udp_batches);
+		STATS_INC(w->stats.udp_batches);
 		atomic_store(&w->active, atomic_load(&d->gen));
 		snap = atomic_load(&d->snap);
 		for (int i = 0; i < n; i++) {

@@ -321,8 +321,8 @@ query_answer(struct query *q, const struct zonedb *db,
 		if (!tcp)
 			q->rcode = RC_NOTIMP;
 		else
-			q->rcode = query_is_apex(q, db) ? RC_REFUSED :
-							  RC_NOTAUTH;
+			q->rcode =
+			    query_is_apex(q, db) ? RC_REFUSED : RC_NOTAUTH;
 	} else if (q->qtype == T_IXFR) {
 		q->rcode = RC_REFUSED;
 	} else {

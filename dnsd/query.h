@@ -39,7 +39,7 @@ struct zrrset;
 
 #define QUERY_MAX_ITEMS 64    /* RRsets in one answer plan */
 #define QUERY_MAX_COMPRESS 64 /* names remembered for compression */
-#define QUERY_MAX_CNAME 18 /* CNAMEs followed, as NSD 4.10 and later */
+#define QUERY_MAX_CNAME 18    /* CNAMEs followed, as NSD 4.10 and later */
 #define QUERY_UDP_MIN 512
 #define QUERY_MINIMAL_V4 1232 /* additional data stops here (UDP) */
 #define QUERY_MINIMAL_V6 1220

@@ -34,6 +34,7 @@ struct dnsd_stats {
 	uint64_t truncated;
 	uint64_t edns;
 	uint64_t qtype_any;
+	uint64_t udp_batches; /* recvmmsg() calls that returned data */
 };
 
 /* Single-writer counters: plain loads and stores, never torn. */
