@@ -148,10 +148,11 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 	    (unsigned long long)d->reloads_failed);
 	metric_head(b, "gslb_dnsd_zone_serial", "gauge",
 	    "SOA serial of each zone served.");
-	for (size_t i = 0; snap && i < snap->db->nzones; i++)
+	for (size_t i = 0; snap && i < snap->env.db->nzones; i++)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_zone_serial{zone=\"%s\"} %u\n",
-		    snap->db->zones[i]->name, snap->db->zones[i]->serial);
+		    snap->env.db->zones[i]->name,
+		    snap->env.db->zones[i]->serial);
 	metric_head(b, "gslb_dnsd_uptime_seconds", "gauge",
 	    "Seconds since start.");
 	evbuffer_add_printf(b, "gslb_dnsd_uptime_seconds %llu\n",

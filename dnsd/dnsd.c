@@ -51,7 +51,7 @@ dnsd_snap_free(struct dnsd_snap *s)
 {
 	if (s == NULL)
 		return;
-	zonedb_free(s->db);
+	zonedb_free((struct zonedb *)s->env.db);
 	free(s);
 }
 
@@ -62,8 +62,8 @@ dnsd_publish(struct dnsd *d, struct zonedb *db)
 	uint64_t gen;
 	struct dnsd_retired *r;
 
-	snap->db = db;
-	snap->opts.udp_payload = (uint16_t)d->conf->udp_payload;
+	snap->env.db = db;
+	snap->env.udp_payload = (uint16_t)d->conf->udp_payload;
 	old = atomic_exchange(&d->snap, snap);
 	gen = atomic_fetch_add(&d->gen, 1) + 1;
 	if (old == NULL)

@@ -59,8 +59,7 @@ struct dnsd_worker {
 
 /* What the workers read: zones and per-query settings, immutable. */
 struct dnsd_snap {
-	struct zonedb *db;
-	struct query_opts opts;
+	struct query_env env; /* env.db is owned */
 };
 
 struct dnsd_retired {

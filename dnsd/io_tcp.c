@@ -32,7 +32,7 @@
 struct tcp_conn {
 	struct dnsd *d;
 	struct bufferevent *bev;
-	bool v6;
+	struct sockaddr_storage from;
 	bool closing; /* peer closed: send what is queued, then close */
 };
 
@@ -103,7 +103,8 @@ io_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->d = d;
-	c->v6 = sa->sa_family == AF_INET6;
+	memcpy(&c->from, sa,
+	    (size_t)salen < sizeof(c->from) ? (size_t)salen : sizeof(c->from));
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -148,8 +149,8 @@ io_tcp_read_cb(struct bufferevent *bev, void *arg)
 			io_tcp_conn_free(c);
 			return;
 		}
-		n = query_answer(&d->tcp_q, snap->db, &snap->opts, msg, len,
-		    resp + 2, DNSD_TCP_MSG_MAX, true, c->v6);
+		n = query_answer(&d->tcp_q, &snap->env, msg, len, resp + 2,
+		    DNSD_TCP_MSG_MAX, true, (struct sockaddr *)&c->from);
 		if (n == 0) {
 			/* A message we drop: the stream can no longer be
 			 * trusted to be in step, so close it. */

@@ -169,9 +169,9 @@ io_udp_main(void *arg)
 				STATS_INC(w->stats.dropped[STATS_DROP_TOOBIG]);
 				continue;
 			}
-			out = query_answer(&w->q, snap->db, &snap->opts,
-			    w->rbuf[i], len, w->sbuf[nsend], DNSD_UDP_BUF,
-			    false, w->v6);
+			out = query_answer(&w->q, &snap->env, w->rbuf[i], len,
+			    w->sbuf[nsend], DNSD_UDP_BUF, false,
+			    (struct sockaddr *)&from[i]);
 			if (out == 0)
 				continue;
 			siov[nsend].iov_base = w->sbuf[nsend];

@@ -3,6 +3,7 @@
 #include "dnsd/query.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/rc.h"
 #include "common/wire.h"
@@ -73,7 +74,7 @@ static int query_skip_rr(struct wire_reader *w);
 static void query_lookup(struct query *q, const struct zonedb *db);
 static bool query_set_cur(struct query *q, const uint8_t *name);
 static bool query_is_apex(struct query *q, const struct zonedb *db);
-static size_t query_encode(struct query *q, const struct query_opts *opts,
+static size_t query_encode(struct query *q, const struct query_env *env,
     uint8_t *out, size_t cap);
 
 /* ---- Request parsing ---- */
@@ -185,10 +186,10 @@ query_is_apex(struct query *q, const struct zonedb *db)
 }
 
 size_t
-query_answer(struct query *q, const struct zonedb *db,
-    const struct query_opts *opts, const uint8_t *pkt, size_t len, uint8_t *out,
-    size_t cap, bool tcp, bool v6)
+query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
+    size_t len, uint8_t *out, size_t cap, bool tcp, const struct sockaddr *from)
 {
+	const struct zonedb *db = env->db;
 	struct wire_reader w;
 	uint16_t qd, an, ns, ar;
 	size_t pos;
@@ -210,7 +211,8 @@ query_answer(struct query *q, const struct zonedb *db,
 		return 0;
 	}
 	q->tcp = tcp;
-	q->v6 = v6;
+	q->v6 = from->sa_family == AF_INET6;
+	q->from = from;
 	q->edns = q->edns_do = q->edns_badvers = false;
 	q->edns_payload = 0;
 
@@ -256,7 +258,7 @@ query_answer(struct query *q, const struct zonedb *db,
 			ww.pos = n;
 			wire_put_u8(&ww, 0);
 			wire_put_u16(&ww, T_OPT);
-			wire_put_u16(&ww, opts->udp_payload);
+			wire_put_u16(&ww, env->udp_payload);
 			wire_put_u32(&ww, q->edns_do ? 0x8000 : 0);
 			wire_put_u16(&ww, 0);
 			out[11] = 1;
@@ -306,7 +308,7 @@ query_answer(struct query *q, const struct zonedb *db,
 			if (q->edns) {
 				wire_put_u8(&ww, 0);
 				wire_put_u16(&ww, T_OPT);
-				wire_put_u16(&ww, opts->udp_payload);
+				wire_put_u16(&ww, env->udp_payload);
 				wire_put_u32(&ww, q->edns_do ? 0x8000 : 0);
 				wire_put_u16(&ww, 0);
 				out[11] = 1;
@@ -330,7 +332,7 @@ query_answer(struct query *q, const struct zonedb *db,
 			STATS_INC(q->stats->qtype_any);
 		query_lookup(q, db);
 	}
-	return query_encode(q, opts, out, cap);
+	return query_encode(q, env, out, cap);
 }
 
 /* ---- Lookup ---- */
@@ -621,7 +623,7 @@ query_put_rrset(struct query *q, struct wire_writer *w,
 }
 
 static size_t
-query_encode(struct query *q, const struct query_opts *opts, uint8_t *out,
+query_encode(struct query *q, const struct query_env *env, uint8_t *out,
     size_t cap)
 {
 	uint16_t counts[QSEC_COUNT] = { 0 };
@@ -634,8 +636,8 @@ query_encode(struct query *q, const struct query_opts *opts, uint8_t *out,
 		maxlen = cap;
 	} else if (q->edns) {
 		maxlen = q->edns_payload;
-		if (maxlen > opts->udp_payload)
-			maxlen = opts->udp_payload;
+		if (maxlen > env->udp_payload)
+			maxlen = env->udp_payload;
 		if (maxlen < QUERY_UDP_MIN)
 			maxlen = QUERY_UDP_MIN;
 	} else {
@@ -724,7 +726,7 @@ query_encode(struct query *q, const struct query_opts *opts, uint8_t *out,
 		w.cap += OPT_LEN;
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, T_OPT);
-		wire_put_u16(&w, opts->udp_payload);
+		wire_put_u16(&w, env->udp_payload);
 		wire_put_u8(&w, (uint8_t)(q->rcode >> 4));
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, q->edns_do ? 0x8000 : 0);

@@ -34,6 +34,8 @@
 #include "dnsd/dname.h"
 #include "dnsd/stats.h"
 
+struct gslb;
+struct sockaddr;
 struct zonedb;
 struct zrrset;
 
@@ -63,9 +65,11 @@ struct query_comp {
 	const uint8_t *name; /* the same name, uncompressed, in memory */
 };
 
-/* Settings a worker passes with every query. */
-struct query_opts {
-	uint16_t udp_payload; /* our EDNS payload size (512..65535) */
+/* What a query is answered from: an immutable snapshot's parts. */
+struct query_env {
+	const struct zonedb *db;
+	const struct gslb *gslb; /* dynamic pools; NULL when none */
+	uint16_t udp_payload;	 /* our EDNS payload size (512..65535) */
 };
 
 /* Per-worker scratch; nothing in it outlives one query_answer() call. */
@@ -74,8 +78,9 @@ struct query {
 	uint16_t id, flags, qtype, qclass;
 	bool tcp;
 	bool v6;
-	uint8_t qname[DNAME_MAX]; /* as received */
-	uint8_t lname[DNAME_MAX]; /* lower-cased */
+	const struct sockaddr *from; /* borrowed for the call */
+	uint8_t qname[DNAME_MAX];    /* as received */
+	uint8_t lname[DNAME_MAX];    /* lower-cased */
 	struct dname_info qinfo;
 	bool edns;
 	bool edns_do;
@@ -101,13 +106,15 @@ struct query {
 
 /*
  * Answer one request. `pkt` is the request (len bytes), `out` receives the
- * response (cap bytes: 65535 for TCP; for UDP at least opts->udp_payload).
- * `tcp` and `v6` describe the transport. Returns the response length, or
- * 0 when the request is dropped without an answer. Counts into q->stats.
- * Any worker thread; db must stay valid for the call.
+ * response (cap bytes: 65535 for TCP; for UDP at least env->udp_payload).
+ * `tcp` tells the transport and `from` is the client's address (borrowed;
+ * its family decides glue order, and it locates clients without ECS).
+ * Returns the response length, or 0 when the request is dropped without
+ * an answer. Counts into q->stats. Any worker thread; env must stay valid
+ * for the call.
  */
-size_t query_answer(struct query *q, const struct zonedb *db,
-    const struct query_opts *opts, const uint8_t *pkt, size_t len, uint8_t *out,
-    size_t cap, bool tcp, bool v6);
+size_t query_answer(struct query *q, const struct query_env *env,
+    const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp,
+    const struct sockaddr *from);
 
 #endif

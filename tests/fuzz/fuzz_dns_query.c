@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +78,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[65535];
-	struct query_opts opts = { .udp_payload = 1232 };
+	struct query_env env = { .db = fuzz_db, .udp_payload = 1232 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	ldns_pkt *pkt = NULL;
 	bool tcp, v6;
 	size_t n;
@@ -87,8 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	tcp = data[0] & 1;
 	v6 = data[0] & 2;
-	n = query_answer(&fuzz_q, fuzz_db, &opts, data + 1, size - 1, out,
-	    tcp ? sizeof(out) : 1232, tcp, v6);
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	sin6.sin6_addr.s6_addr[0] = 0x20;
+	n = query_answer(&fuzz_q, &env, data + 1, size - 1, out,
+	    tcp ? sizeof(out) : 1232, tcp,
+	    v6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin);
 	if (n == 0)
 		return 0;
 	if (n < 12 || memcmp(out, data + 1, 2) != 0 || !(out[2] & 0x80))

@@ -2,6 +2,8 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,6 +121,17 @@ struct req {
 	uint16_t qclass;
 };
 
+/* A client at 192.0.2.1. */
+static const struct sockaddr *
+client(void)
+{
+	static struct sockaddr_in sin;
+
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	return (const struct sockaddr *)&sin;
+}
+
 static size_t
 make_query(uint8_t *buf, const char *name, uint16_t type, const struct req *r)
 {
@@ -158,12 +171,12 @@ static ldns_pkt *
 ask(const char *name, uint16_t type, const struct req *r, size_t *len)
 {
 	static uint8_t qbuf[512], out[65535];
-	struct query_opts opts = { .udp_payload = 1232 };
+	struct query_env env = { .db = db, .udp_payload = 1232 };
 	ldns_pkt *pkt = NULL;
 	size_t n = make_query(qbuf, name, type, r);
 
-	*len = query_answer(&q, db, &opts, qbuf, n, out,
-	    r->tcp ? sizeof(out) : 1232, r->tcp, false);
+	*len = query_answer(&q, &env, qbuf, n, out, r->tcp ? sizeof(out) : 1232,
+	    r->tcp, client());
 	assert_true(*len >= 12);
 	assert_int_equal(ldns_wire2pkt(&pkt, out, *len), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_id(pkt), 0xabcd);
@@ -428,12 +441,12 @@ test_query_answer_malformed_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		const struct raw_case *c = &cases[i];
-		struct query_opts opts = { .udp_payload = 1232 };
+		struct query_env env = { .db = db, .udp_payload = 1232 };
 		uint8_t in[512], out[1232];
 		size_t n = unhex(c->hex, in), len;
 
-		len = query_answer(&q, db, &opts, in, n, out, sizeof(out),
-		    false, false);
+		len = query_answer(&q, &env, in, n, out, sizeof(out), false,
+		    client());
 		if (c->rcode < 0) {
 			if (len != 0)
 				fail_msg("%s: answered, want drop", c->desc);
