@@ -3,6 +3,7 @@
 #include "dnsd/query.h"
 
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "common/rc.h"
@@ -62,6 +63,7 @@ enum {
 	C_ANY = 255
 };
 
+#define EDNS_OPT_ECS 8
 #define HDR_LEN 12
 #define OPT_LEN 11 /* root owner, type, class, ttl, rdlen */
 #define IXFR_MAX_NS 64
@@ -70,8 +72,10 @@ static size_t query_error(struct query *q, const uint8_t *pkt, uint8_t *out,
     uint16_t flags, uint8_t rcode);
 static size_t query_formerr(struct query *q, const uint8_t *pkt, uint8_t *out);
 static int query_parse_opt(struct query *q, struct wire_reader *w);
+static int query_parse_ecs(struct query *q, struct wire_reader *w);
+static void query_locate(struct query *q);
 static int query_skip_rr(struct wire_reader *w);
-static void query_lookup(struct query *q, const struct zonedb *db);
+static void query_lookup(struct query *q, const struct query_env *env);
 static bool query_set_cur(struct query *q, const uint8_t *name);
 static bool query_is_apex(struct query *q, const struct zonedb *db);
 static size_t query_encode(struct query *q, const struct query_env *env,
@@ -140,19 +144,102 @@ query_parse_opt(struct query *q, struct wire_reader *w)
 	if (wire_remaining(w) < rdlen)
 		return RC_MALFORMED;
 	while (rdlen >= 4) {
-		uint16_t optlen;
+		uint16_t code, optlen;
 
-		(void)wire_get_u16(w); /* option code: none we act on yet */
+		code = wire_get_u16(w);
 		optlen = wire_get_u16(w);
 		rdlen -= 4;
 		if (optlen > rdlen)
 			return RC_MALFORMED;
-		wire_skip(w, optlen);
+		if (code == EDNS_OPT_ECS) {
+			struct wire_reader ow;
+
+			wire_reader_init(&ow, wire_get_ptr(w, optlen), optlen);
+			if (w->err || query_parse_ecs(q, &ow) != RC_OK)
+				return RC_MALFORMED;
+		} else {
+			wire_skip(w, optlen); /* unknown options: ignored */
+		}
 		rdlen -= optlen;
 	}
 	if (rdlen != 0 || w->err)
 		return RC_MALFORMED;
 	return RC_OK;
+}
+
+/*
+ * The ECS option (RFC 7871 section 6). A wrong family, a source prefix
+ * longer than the family, a non-zero scope in a query, an address of the
+ * wrong length or with bits set past the prefix, or a second ECS option:
+ * all RC_MALFORMED, which answers FORMERR (section 7.1.1, and gdnsd).
+ */
+static int
+query_parse_ecs(struct query *q, struct wire_reader *w)
+{
+	unsigned maxbits, alen;
+	uint8_t source, scope;
+	uint16_t family;
+
+	if (q->ecs || wire_remaining(w) < 4)
+		return RC_MALFORMED;
+	family = wire_get_u16(w);
+	source = wire_get_u8(w);
+	scope = wire_get_u8(w);
+	if (family == 1)
+		maxbits = 32;
+	else if (family == 2)
+		maxbits = 128;
+	else
+		return RC_MALFORMED;
+	alen = (source + 7u) / 8u;
+	if (source > maxbits || scope != 0 || wire_remaining(w) != alen)
+		return RC_MALFORMED;
+	memset(q->ecs_addr, 0, sizeof(q->ecs_addr));
+	wire_get_bytes(w, q->ecs_addr, alen);
+	if ((source % 8) && (q->ecs_addr[alen - 1] & (0xff >> (source % 8))))
+		return RC_MALFORMED;
+	q->ecs = true;
+	q->ecs_family = family;
+	q->ecs_source = source;
+	q->ecs_scope = 0;
+	return RC_OK;
+}
+
+/* Where to locate the client: the ECS subnet, or the source address. */
+static void
+query_locate(struct query *q)
+{
+	if (q->ecs && q->ecs_source > 0) {
+		q->loc_family = q->ecs_family == 1 ? AF_INET : AF_INET6;
+		q->loc_bits = q->ecs_source;
+		memcpy(q->loc_addr, q->ecs_addr, sizeof(q->loc_addr));
+		return;
+	}
+	/* SOURCE PREFIX-LENGTH 0 (7.1.2): the resolver asks us not to use
+	 * its client's address, so locate the resolver itself. */
+	memset(q->loc_addr, 0, sizeof(q->loc_addr));
+	if (q->from->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *)q->from;
+
+		q->loc_family = AF_INET6;
+		q->loc_bits = 128;
+		memcpy(q->loc_addr, &s6->sin6_addr, 16);
+		/* An IPv4-mapped source is an IPv4 client. */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			q->loc_family = AF_INET;
+			q->loc_bits = 32;
+			memmove(q->loc_addr, q->loc_addr + 12, 4);
+			memset(q->loc_addr + 4, 0, 12);
+		}
+	} else {
+		const struct sockaddr_in *s4 =
+		    (const struct sockaddr_in *)q->from;
+
+		q->loc_family = AF_INET;
+		q->loc_bits = 32;
+		memcpy(q->loc_addr, &s4->sin_addr, 4);
+	}
 }
 
 /* Skip one RR; RC_OK or RC_MALFORMED. */
@@ -213,7 +300,7 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 	q->tcp = tcp;
 	q->v6 = from->sa_family == AF_INET6;
 	q->from = from;
-	q->edns = q->edns_do = q->edns_badvers = false;
+	q->edns = q->edns_do = q->edns_badvers = q->ecs = false;
 	q->edns_payload = 0;
 
 	if (OPCODE(q->flags) != OP_QUERY && OPCODE(q->flags) != OP_NOTIFY)
@@ -330,7 +417,8 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 	} else {
 		if (q->qtype == T_ANY)
 			STATS_INC(q->stats->qtype_any);
-		query_lookup(q, db);
+		query_locate(q);
+		query_lookup(q, env);
 	}
 	return query_encode(q, env, out, cap);
 }
@@ -450,8 +538,9 @@ query_closest(struct query *q, const struct zone *z, unsigned zlabel,
 }
 
 static void
-query_lookup(struct query *q, const struct zonedb *db)
+query_lookup(struct query *q, const struct query_env *env)
 {
+	const struct zonedb *db = env->db;
 	const uint8_t *owner = NULL; /* NULL: the query name itself */
 
 	if (!query_set_cur(q, q->lname))
@@ -627,7 +716,8 @@ query_encode(struct query *q, const struct query_env *env, uint8_t *out,
     size_t cap)
 {
 	uint16_t counts[QSEC_COUNT] = { 0 };
-	size_t maxlen, reserve = q->edns ? OPT_LEN : 0;
+	size_t ecslen = q->ecs ? 4 + 4 + (q->ecs_source + 7u) / 8u : 0;
+	size_t maxlen, reserve = q->edns ? OPT_LEN + ecslen : 0;
 	struct wire_writer w;
 	uint16_t flags;
 	bool stop = false;
@@ -723,14 +813,24 @@ query_encode(struct query *q, const struct query_env *env, uint8_t *out,
 		(q->edns ? 1 : 0)));
 	if (q->edns) {
 		/* The space was reserved up front, so this always fits. */
-		w.cap += OPT_LEN;
+		w.cap += reserve;
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, T_OPT);
 		wire_put_u16(&w, env->udp_payload);
 		wire_put_u8(&w, (uint8_t)(q->rcode >> 4));
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, q->edns_do ? 0x8000 : 0);
-		wire_put_u16(&w, 0);
+		wire_put_u16(&w, (uint16_t)ecslen);
+		if (q->ecs) {
+			/* Echo family, source and address (7.2.1); the scope
+			 * says how far the answer is valid. */
+			wire_put_u16(&w, EDNS_OPT_ECS);
+			wire_put_u16(&w, (uint16_t)(ecslen - 4));
+			wire_put_u16(&w, q->ecs_family);
+			wire_put_u8(&w, q->ecs_source);
+			wire_put_u8(&w, q->ecs_scope);
+			wire_put_bytes(&w, q->ecs_addr, ecslen - 8);
+		}
 	}
 	if (q->tc)
 		STATS_INC(q->stats->truncated);

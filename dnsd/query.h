@@ -84,6 +84,16 @@ struct query {
 	struct dname_info qinfo;
 	bool edns;
 	bool edns_do;
+	/* EDNS Client Subnet (RFC 7871) of the query, echoed with our scope */
+	bool ecs;
+	uint8_t ecs_source;  /* SOURCE PREFIX-LENGTH */
+	uint8_t ecs_scope;   /* SCOPE PREFIX-LENGTH of our answer */
+	uint16_t ecs_family; /* 1 IPv4, 2 IPv6 */
+	uint8_t ecs_addr[16];
+	/* Where the client is, for dynamic answers: ECS or source address. */
+	int loc_family;	  /* AF_INET or AF_INET6 */
+	uint8_t loc_bits; /* how many leading bits of loc_addr are known */
+	uint8_t loc_addr[16];
 	bool edns_badvers;
 	uint16_t edns_payload;
 	/* answer */

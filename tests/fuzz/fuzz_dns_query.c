@@ -78,7 +78,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[65535];
-	struct query_env env = { .db = fuzz_db, .udp_payload = 1232 };
+	struct query_env env = { .udp_payload = 1232 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	ldns_pkt *pkt = NULL;
@@ -87,6 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_db == NULL)
 		fuzz_init();
+	env.db = fuzz_db;
 	if (size < 1)
 		return 0;
 	tcp = data[0] & 1;

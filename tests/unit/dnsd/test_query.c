@@ -363,6 +363,39 @@ test_query_answer_edns(void **state)
 	ldns_pkt_free(p);
 }
 
+static size_t unhex(const char *hex, uint8_t *out);
+
+static void
+test_query_answer_ecs_echo(void **state)
+{
+	/* www.example.test A, EDNS with ECS 2001:db8::/56 */
+	static const char hex[] =
+	    "abcd0100 0001 0000 0000 0001"
+	    "03777777076578616d706c650474657374 00 0001 0001"
+	    "000029020000000000000f 0008 000b 0002 38 00 20010db8000000";
+	struct query_env env = { .db = db, .udp_payload = 1232 };
+	uint8_t in[512], out[1232];
+	size_t n, len;
+	ldns_pkt *p = NULL;
+	ldns_rdf *opt;
+	const uint8_t *o;
+
+	(void)state;
+	n = unhex(hex, in);
+	len = query_answer(&q, &env, in, n, out, sizeof(out), false, client());
+	assert_int_equal(ldns_wire2pkt(&p, out, len), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	opt = ldns_pkt_edns_data(p);
+	assert_non_null(opt);
+	/* code 8, length 11, family 2, source 56, scope 0 (a static
+	 * answer does not depend on the client), the same address */
+	assert_int_equal(ldns_rdf_size(opt), 15);
+	o = ldns_rdf_data(opt);
+	assert_memory_equal(o, "\x00\x08\x00\x0b\x00\x02\x38\x00", 8);
+	assert_memory_equal(o + 8, "\x20\x01\x0d\xb8\x00\x00\x00", 7);
+	ldns_pkt_free(p);
+}
+
 /* Raw requests: what NSD does with each malformed or odd packet. */
 struct raw_case {
 	const char *desc;
@@ -432,6 +465,39 @@ test_query_answer_malformed_table(void **state)
 		    "abcd0100 0001 0000 0000 0001" QN
 		    "0000290200000000000004 0008 0010",
 		    1, 0 },
+		{ "ECS: good IPv4 /24 is answered",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000b 0008 0007 0001 18 00 c00002",
+		    0, 1 },
+		{ "ECS: unknown family",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000b 0008 0007 0003 18 00 c00002",
+		    1, 0 },
+		{ "ECS: IPv4 source prefix over 32",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000d 0008 0009 0001 21 00 c000020100",
+		    1, 0 },
+		{ "ECS: non-zero scope in a query",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000b 0008 0007 0001 18 08 c00002",
+		    1, 0 },
+		{ "ECS: address longer than the prefix",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000c 0008 0008 0001 18 00 c0000201",
+		    1, 0 },
+		{ "ECS: bits set past the prefix",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "000029020000000000000b 0008 0007 0001 17 00 c00003",
+		    1, 0 },
+		{ "ECS: two options",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "0000002902000000000016 0008 0007 0001 18 00 c00002"
+		    " 0008 0007 0001 18 00 c00002",
+		    1, 0 },
+		{ "ECS: shorter than its header",
+		    "abcd0100 0001 0000 0000 0001" QN
+		    "0000290200000000000006 0008 0002 0001",
+		    1, 0 },
 		{ "additional RR that is not OPT",
 		    "abcd0100 0001 0000 0000 0001" QN
 		    "00 0001 0001 00000000 0004 c0000201",
@@ -469,6 +535,7 @@ main(void)
 		    test_query_answer_preserves_case_and_compresses),
 		cmocka_unit_test(test_query_answer_edns),
 		cmocka_unit_test(test_query_answer_malformed_table),
+		cmocka_unit_test(test_query_answer_ecs_echo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
