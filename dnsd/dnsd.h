@@ -30,9 +30,13 @@
 #include <sys/socket.h>
 
 #include "dnsd/dnsd_conf.h"
+#include "dnsd/gslb.h"
 #include "dnsd/query.h"
 #include "dnsd/stats.h"
 
+struct gslb_hyst;
+struct gslb_input;
+struct gslb_topo;
 struct loop;
 struct loop_timer;
 struct zonedb;
@@ -53,6 +57,7 @@ struct dnsd_worker {
 	_Atomic uint64_t active; /* generation in use, 0 when blocked */
 	struct dnsd_stats stats;
 	struct query q;
+	struct gslb_worker gw;
 	uint8_t (*rbuf)[DNSD_UDP_BUF];
 	uint8_t (*sbuf)[DNSD_UDP_BUF];
 };
@@ -84,12 +89,18 @@ struct dnsd {
 	_Atomic uint64_t gen;
 	_Atomic bool stopping;
 	struct dnsd_retired *retired;
+	/* The current data, main thread; snapshots are built from it. */
+	struct zonedb *db;
+	struct gslb_topo *gtp;
+	struct gslb_input *inputs; /* per edge of gtp */
+	struct gslb_hyst *hyst;
 	struct dnsd_worker *workers;
 	unsigned nworkers;
 	/* TCP and control run in the main thread. */
 	struct evconnlistener **tcp;
 	unsigned ntcp;
 	struct query tcp_q;
+	struct gslb_worker tcp_gw;
 	struct dnsd_stats tcp_stats;
 	struct dnsd_tcp_stats tcp_counts;
 	struct evhttp *http;
@@ -97,8 +108,16 @@ struct dnsd {
 	uint64_t started_at;
 };
 
-/* Load config and zones; NULL-safe error logging. RC_OK or RC_CONFIG. */
-int dnsd_load(const char *path, struct dnsd_conf **cf, struct zonedb **db);
+/*
+ * Load the config, the topology and GeoIP database it names (when it
+ * does), and the zones with the pools' names in them. Every problem is
+ * logged with its file and line. RC_OK with all three set (*tp may be
+ * NULL: no topology), or RC_CONFIG with nothing changed. Main thread.
+ */
+int dnsd_load(const char *path, struct dnsd_conf **cf, struct zonedb **db,
+    struct gslb_topo **tp);
+/* Counter slots the config needs: every UDP worker plus TCP. */
+unsigned dnsd_conf_slots(const struct dnsd_conf *cf);
 
 /* Bring up sockets, workers, TCP and control. Startup; fatal on error. */
 void dnsd_start(struct dnsd *d);
@@ -106,9 +125,15 @@ void dnsd_start(struct dnsd *d);
 void dnsd_stop(struct dnsd *d);
 /* SIGHUP: reload config and zones; a failure keeps the old ones. */
 void dnsd_reload(struct dnsd *d);
-/* Publish a new database with the settings of d->conf (takes ownership
- * of db); main thread. */
-void dnsd_publish(struct dnsd *d, struct zonedb *db);
+/* Make db and tp (both owned from now on) the current data. */
+void dnsd_set_data(struct dnsd *d, struct zonedb *db, struct gslb_topo *tp);
+/* Drop the current data (at exit). */
+void dnsd_set_data_free(struct dnsd *d);
+/* Set what is known of one edge; call dnsd_publish() after a batch. */
+void dnsd_set_input(struct dnsd *d, unsigned edge, const struct gslb_input *in);
+/* Publish a snapshot of the current data, settings and edge state to the
+ * workers; main thread. */
+void dnsd_publish(struct dnsd *d);
 /* Free a snapshot and its database. */
 void dnsd_snap_free(struct dnsd_snap *s);
 /* Free retired databases no worker can still see; main thread. */

@@ -47,6 +47,12 @@ static const cyaml_schema_field_t top_fields[] = {
 	    struct dnsd_conf, tcp_idle_timeout),
 	CYAML_FIELD_UINT("tcp_max_clients", CYAML_FLAG_OPTIONAL,
 	    struct dnsd_conf, tcp_max_clients),
+	CYAML_FIELD_STRING_PTR("topology",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf,
+	    topology, 1, 4096),
+	CYAML_FIELD_STRING_PTR("geoip",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf, geoip,
+	    1, 4096),
 	CYAML_FIELD_STRING_PTR("control",
 	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf, control,
 	    1, 256),
@@ -78,6 +84,8 @@ dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
 		conf_error(rep, "tcp_idle_timeout", "must be 1..3600 seconds");
 	if (cf->tcp_max_clients == 0)
 		cf->tcp_max_clients = DNSD_DEFAULT_TCP_MAX;
+	if (cf->geoip && !cf->topology)
+		conf_error(rep, "geoip", "needs a topology to be of use");
 	if (cf->workers > DNSD_WORKERS_MAX)
 		conf_error(rep, "workers", "must be 0 (one per core) .. %d",
 		    DNSD_WORKERS_MAX);
@@ -156,6 +164,12 @@ dnsd_conf_free(struct dnsd_conf *cf)
 	free(cf->path);
 	cf->path = NULL;
 	conf_free(&top_schema, cf);
+}
+
+char *
+dnsd_conf_path(const struct dnsd_conf *cf, const char *rel)
+{
+	return conf_path_resolve(cf->path, rel);
 }
 
 char *

@@ -36,7 +36,9 @@ struct dnsd_conf {
 	unsigned udp_payload;	   /* our EDNS payload size */
 	unsigned tcp_idle_timeout; /* seconds */
 	unsigned tcp_max_clients;
-	char *control; /* HTTP address for /metrics, or NULL */
+	char *topology; /* the fleet (sites, edges, pools), or NULL */
+	char *geoip;	/* GeoIP2 City or Country database, or NULL */
+	char *control;	/* HTTP address for /metrics, or NULL */
 	char *pidfile;
 };
 
@@ -49,6 +51,9 @@ struct dnsd_conf *dnsd_conf_load(const char *path);
 
 /* Free a config; NULL does nothing. */
 void dnsd_conf_free(struct dnsd_conf *cf);
+
+/* `rel` resolved against the config file's directory; caller frees. */
+char *dnsd_conf_path(const struct dnsd_conf *cf, const char *rel);
 
 /* Path of zone i, resolved against the config's directory; caller frees. */
 char *dnsd_conf_zone_path(const struct dnsd_conf *cf, unsigned i);

@@ -84,6 +84,9 @@ dnsd_udp_open(struct dnsd *d)
 				return RC_IO;
 			w->v6 = ss.ss_family == AF_INET6;
 			w->q.stats = &w->stats;
+			gslb_worker_init(&w->gw, k,
+			    (uint64_t)k * 7919 + (uint64_t)getpid());
+			w->q.gw = &w->gw;
 			w->rbuf = xcalloc(DNSD_UDP_BATCH, sizeof(*w->rbuf));
 			w->sbuf = xcalloc(DNSD_UDP_BATCH, sizeof(*w->sbuf));
 		}

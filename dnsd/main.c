@@ -14,6 +14,7 @@
 #include "common/loop.h"
 #include "common/rc.h"
 #include "dnsd/dnsd.h"
+#include "dnsd/gslb.h"
 #include "dnsd/zone.h"
 
 static void
@@ -57,6 +58,7 @@ main(int argc, char **argv)
 {
 	struct dnsd d = { 0 };
 	struct zonedb *db = NULL;
+	struct gslb_topo *tp = NULL;
 	const char *conf = NULL;
 	bool check = false, foreground = false;
 	int level = LOG_INFO, ch;
@@ -83,7 +85,7 @@ main(int argc, char **argv)
 		usage();
 	log_init("gslb-dnsd", foreground || check, check ? LOG_WARNING : level);
 
-	if (dnsd_load(conf, &d.conf, &db) != RC_OK) {
+	if (dnsd_load(conf, &d.conf, &db, &tp) != RC_OK) {
 		fprintf(stderr, "gslb-dnsd: %s: configuration is not valid\n",
 		    conf);
 		return 1;
@@ -93,7 +95,14 @@ main(int argc, char **argv)
 		    "gslb-dnsd: %s: configuration and %zu zone%s "
 		    "OK\n",
 		    conf, db->nzones, db->nzones == 1 ? "" : "s");
+		if (tp)
+			fprintf(stderr,
+			    "gslb-dnsd: %s: %u pools, %u sites, "
+			    "%u edges\n",
+			    conf, gslb_topo_npools(tp), gslb_topo_nsites(tp),
+			    gslb_topo_nedges(tp));
 		zonedb_free(db);
+		gslb_topo_unref(tp);
 		dnsd_conf_free(d.conf);
 		return 0;
 	}
@@ -106,7 +115,8 @@ main(int argc, char **argv)
 	loop_on_signal(d.loop, SIGHUP, main_signal_cb, &d);
 	loop_on_signal(d.loop, SIGTERM, main_signal_cb, &d);
 	loop_on_signal(d.loop, SIGINT, main_signal_cb, &d);
-	dnsd_publish(&d, db);
+	dnsd_set_data(&d, db, tp);
+	dnsd_publish(&d);
 	dnsd_start(&d);
 	if (d.conf->pidfile)
 		main_pidfile(d.conf->pidfile);

@@ -8,6 +8,7 @@
 
 #include "common/rc.h"
 #include "common/wire.h"
+#include "dnsd/gslb.h"
 #include "dnsd/zone.h"
 
 /* Header flag bits (RFC 1035 4.1.1, RFC 4035 3.1.6). */
@@ -537,6 +538,43 @@ query_closest(struct query *q, const struct zone *z, unsigned zlabel,
 	return NULL; /* not reached: the apex always exists */
 }
 
+/*
+ * A pool's name: the addresses GSLB chooses for this client, as one
+ * RRset made for this query. ANY gets the A RRset (RFC 8482).
+ */
+static void
+query_pool(struct query *q, const struct query_env *env, const struct zone *z,
+    unsigned pool, const uint8_t *owner)
+{
+	struct gslb_client c = { q->loc_family, q->loc_bits, q->loc_addr };
+	struct gslb_result r;
+	bool v6 = q->qtype == T_AAAA;
+
+	gslb_answer(env->gslb, q->gw, pool, v6, &c, &r);
+	if (q->ecs && r.scope > q->ecs_scope)
+		q->ecs_scope = r.scope;
+	if (r.servfail) {
+		q->rcode = RC_SERVFAIL;
+		q->aa = false;
+		return;
+	}
+	if (r.n == 0) {
+		query_plan_soa(q, z); /* NODATA: no edge of that family */
+		return;
+	}
+	q->dyn.next = NULL;
+	q->dyn.type = v6 ? T_AAAA : T_A;
+	q->dyn.count = (uint16_t)r.n;
+	q->dyn.rrs = q->dynrr;
+	q->dyn.targets = NULL;
+	for (unsigned i = 0; i < r.n; i++) {
+		q->dynrr[i].ttl = r.ttl;
+		q->dynrr[i].rdlen = r.rdlen;
+		q->dynrr[i].rdata = r.rdata[i];
+	}
+	query_plan_add(q, QSEC_ANSWER, owner, &q->dyn);
+}
+
 static void
 query_lookup(struct query *q, const struct query_env *env)
 {
@@ -588,6 +626,12 @@ query_lookup(struct query *q, const struct query_env *env)
 		else {
 			q->rcode = RC_NXDOMAIN;
 			query_plan_soa(q, z);
+			return;
+		}
+		if (exact && match->pool && env->gslb &&
+		    (q->qtype == T_A || q->qtype == T_AAAA ||
+			q->qtype == T_ANY)) {
+			query_pool(q, env, z, match->pool - 1u, owner);
 			return;
 		}
 		if (q->qtype == T_ANY) {

@@ -32,12 +32,12 @@
 #include <stdint.h>
 
 #include "dnsd/dname.h"
+#include "dnsd/gslb.h"
+#include "dnsd/zone.h"
 #include "dnsd/stats.h"
 
 struct gslb;
 struct sockaddr;
-struct zonedb;
-struct zrrset;
 
 #define QUERY_MAX_ITEMS 64    /* RRsets in one answer plan */
 #define QUERY_MAX_COMPRESS 64 /* names remembered for compression */
@@ -112,6 +112,10 @@ struct query {
 	size_t ncomp;
 	struct query_comp comp[QUERY_MAX_COMPRESS];
 	struct dnsd_stats *stats; /* borrowed; counters of this worker */
+	struct gslb_worker *gw;	  /* borrowed; this worker's GSLB state */
+	/* a pool's answer: one RRset made for this query */
+	struct zrrset dyn;
+	struct zrr dynrr[GSLB_ANSWERS_MAX];
 };
 
 /*

@@ -30,6 +30,8 @@ struct zone_loader {
 	struct zone_rec *recs;
 	size_t nrecs, caprecs;
 	int errors;
+	const struct zone_pool *pools; /* the pools inside this zone */
+	size_t npools;
 };
 
 static void zone_error(struct zone_loader *l, int line, const char *fmt, ...)
@@ -267,6 +269,8 @@ zone_compile(struct zone_loader *l)
 	for (i = 0; i < l->nrecs; i++)
 		bound += dname_count_labels(
 		    ldns_rdf_data(ldns_rr_owner(l->recs[i].rr)));
+	for (i = 0; i < l->npools; i++)
+		bound += dname_count_labels(l->pools[i].name);
 	while (size < bound * 2)
 		size <<= 1;
 	z->table = arena_zalloc(l->arena, size * sizeof(*z->table));
@@ -306,6 +310,10 @@ zone_compile(struct zone_loader *l)
 		}
 		s->count++;
 	}
+	/* Dynamic names exist even with no record of their own. */
+	for (i = 0; i < l->npools && z->apex; i++)
+		zone_node_get(l, l->pools[i].name, dname_len(l->pools[i].name))
+		    ->pool = (uint16_t)(l->pools[i].index + 1);
 	if (z->apex == NULL || znode_rrset(z->apex, LDNS_RR_TYPE_SOA) == NULL) {
 		zone_error(l, 0, "zone %s has no SOA record at its apex",
 		    z->name);
@@ -461,9 +469,12 @@ znode_rrset(const struct znode *n, uint16_t type)
 
 static int
 zone_load_one(struct arena *arena, const struct zone_source *src,
-    struct zone **out)
+    const struct zone_pool *pools, size_t npools, struct zone **out)
 {
-	struct zone_loader l = { .file = src->file, .arena = arena };
+	struct zone_loader l = { .file = src->file,
+		.arena = arena,
+		.pools = pools,
+		.npools = npools };
 	ldns_rdf *origin = NULL;
 	struct zone *z;
 	uint8_t lname[DNAME_MAX];
@@ -527,13 +538,58 @@ zonedb_find(const struct zonedb *db, const uint8_t *name,
 	return NULL;
 }
 
+/*
+ * Give each pool to the most specific zone that contains it. owner[i] is
+ * the zone index of pool i, or -1 (reported) when no zone contains it.
+ */
+static int
+zonedb_place_pools(const struct zone_source *src, size_t n,
+    const struct zone_pool *pools, size_t npools, int *owner)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < npools; i++) {
+		unsigned best_labels = 0;
+		char buf[DNAME_STRLEN];
+
+		owner[i] = -1;
+		for (size_t k = 0; k < n; k++) {
+			ldns_rdf *o = ldns_dname_new_frm_str(src[k].name);
+			uint8_t lz[DNAME_MAX];
+			unsigned labels;
+
+			if (o == NULL || ldns_rdf_size(o) > DNAME_MAX) {
+				ldns_rdf_deep_free(o);
+				continue;
+			}
+			dname_tolower(lz, ldns_rdf_data(o), ldns_rdf_size(o));
+			ldns_rdf_deep_free(o);
+			labels = dname_count_labels(lz);
+			if (dname_is_subdomain(pools[i].name, lz) &&
+			    (owner[i] < 0 || labels > best_labels)) {
+				owner[i] = (int)k;
+				best_labels = labels;
+			}
+		}
+		if (owner[i] < 0) {
+			log_warnx("pool %s is not inside any zone served",
+			    dname_to_str(pools[i].name, buf, sizeof(buf)));
+			errors++;
+		}
+	}
+	return errors;
+}
+
 int
-zonedb_load(const struct zone_source *src, size_t n, struct zonedb **out)
+zonedb_load(const struct zone_source *src, size_t n,
+    const struct zone_pool *pools, size_t npools, struct zonedb **out)
 {
 	struct arena *arena = arena_new(64 * 1024);
 	struct zonedb *db = arena_zalloc(arena, sizeof(*db));
 	uint32_t size = 8;
-	int failed = 0;
+	int *owner = xcalloc(npools + 1, sizeof(*owner));
+	struct zone_pool *mine = xcalloc(npools + 1, sizeof(*mine));
+	int failed = zonedb_place_pools(src, n, pools, npools, owner);
 
 	db->arena = arena;
 	db->zones = arena_zalloc(arena, (n ? n : 1) * sizeof(*db->zones));
@@ -546,7 +602,12 @@ zonedb_load(const struct zone_source *src, size_t n, struct zonedb **out)
 		uint32_t slot;
 		bool dup = false;
 
-		if (zone_load_one(arena, &src[i], &z) != RC_OK) {
+		size_t nmine = 0;
+
+		for (size_t k = 0; k < npools; k++)
+			if (owner[k] == (int)i)
+				mine[nmine++] = pools[k];
+		if (zone_load_one(arena, &src[i], mine, nmine, &z) != RC_OK) {
 			failed++;
 			continue;
 		}
@@ -563,6 +624,8 @@ zonedb_load(const struct zone_source *src, size_t n, struct zonedb **out)
 		db->table[slot] = z;
 		db->zones[db->nzones++] = z;
 	}
+	free(owner);
+	free(mine);
 	if (failed) {
 		arena_free(arena);
 		return RC_CONFIG;

@@ -56,6 +56,7 @@ struct znode {
 	uint8_t namelen;
 	uint8_t labels;
 	uint8_t flags;
+	uint16_t pool;		/* 1 + the GSLB pool named here, 0: none */
 	struct znode *parent;	/* NULL at the apex */
 	struct znode *wildcard; /* the "*" child, if any */
 	struct znode *deleg;	/* highest node with NS between here and apex */
@@ -87,6 +88,12 @@ struct zone_source {
 	const char *file;
 };
 
+/* A dynamic name (a GSLB pool): lower-case wire form and pool index. */
+struct zone_pool {
+	const uint8_t *name;
+	unsigned index;
+};
+
 /* A whole, immutable set of zones. */
 struct zonedb {
 	struct arena *arena;
@@ -94,14 +101,18 @@ struct zonedb {
 	size_t nzones;
 	struct zone **table; /* by apex hash */
 	uint32_t mask;
+	unsigned refs; /* snapshots sharing it; main thread */
 };
 
 /*
- * Load every zone in `src` (n of them). Every problem is logged as
- * `file:line: message`; RC_CONFIG if any zone failed, else RC_OK with
+ * Load every zone in `src` (n of them). Each of the `npools` pool names
+ * becomes a node of the most specific zone that contains it, marked with
+ * its pool (a name inside no zone is an error). Every problem is logged
+ * as `file:line: message`; RC_CONFIG if any zone failed, else RC_OK with
  * *out set (free with zonedb_free()). Startup or reload, main thread.
  */
-int zonedb_load(const struct zone_source *src, size_t n, struct zonedb **out);
+int zonedb_load(const struct zone_source *src, size_t n,
+    const struct zone_pool *pools, size_t npools, struct zonedb **out);
 
 /* Free a database; NULL is fine. */
 void zonedb_free(struct zonedb *db);

@@ -68,7 +68,7 @@ fuzz_init(void)
 	if (fd < 0 || write(fd, fuzz_zone, sizeof(fuzz_zone) - 1) < 0)
 		abort();
 	close(fd);
-	if (zonedb_load(&src, 1, &fuzz_db) != 0)
+	if (zonedb_load(&src, 1, NULL, 0, &fuzz_db) != 0)
 		abort();
 	unlink(path);
 	fuzz_q.stats = &fuzz_stats;

@@ -97,7 +97,7 @@ setup(void **state)
 	log_init("test", true, LOG_ERR);
 	write_file(p1, parent_zone);
 	write_file(p2, child_zone);
-	assert_int_equal(zonedb_load(src, 2, &db), RC_OK);
+	assert_int_equal(zonedb_load(src, 2, NULL, 0, &db), RC_OK);
 	unlink(p1);
 	unlink(p2);
 	q.stats = &stats;
