@@ -15,6 +15,7 @@
 #include "common/topology.h"
 #include "dnsd/geo.h"
 #include "dnsd/gslb.h"
+#include "dnsd/state.h"
 #include "dnsd/zone.h"
 
 /* How often retired databases are checked for reclamation. */
@@ -123,6 +124,18 @@ dnsd_load(const char *path, struct dnsd_conf **cfp, struct zonedb **dbp,
 		src[i].file = dnsd_conf_zone_path(cf, i);
 	}
 	rc = zonedb_load(src, cf->zones_count, pools, npools, &db);
+	if (rc == RC_OK && tp && cf->admin_state) {
+		/* The admin file is checked like the rest of the config. */
+		uint8_t *e = xcalloc(gslb_topo_nedges(tp) + 1, 1);
+		uint8_t *s = xcalloc(gslb_topo_nsites(tp) + 1, 1);
+
+		if (!state_admin_parse(cf, tp, e, s)) {
+			zonedb_free(db);
+			rc = RC_CONFIG;
+		}
+		free(e);
+		free(s);
+	}
 	for (unsigned i = 0; i < cf->zones_count; i++)
 		free((char *)src[i].file);
 	free(src);
@@ -240,7 +253,12 @@ dnsd_reclaim(struct dnsd *d)
 static void
 dnsd_tick_cb(void *arg)
 {
-	dnsd_reclaim(arg);
+	struct dnsd *d = arg;
+
+	dnsd_reclaim(d);
+	/* Expiry of feed entries, once a second. */
+	if (++d->ticks % (MONOTIME_SEC / DNSD_TICK_US) == 0)
+		state_tick(d);
 }
 
 void
@@ -281,6 +299,7 @@ dnsd_reload(struct dnsd *d)
 	d->conf = cf;
 	dnsd_set_data(d, db, tp);
 	dnsd_publish(d);
+	state_reload(d);
 	d->reloads_ok++;
 	log_notice("reload: done, %zu zones", db->nzones);
 }
@@ -298,6 +317,8 @@ dnsd_start(struct dnsd *d)
 		fatalx("cannot start UDP listeners");
 	if (dnsd_tcp_open(d) != RC_OK)
 		fatalx("cannot start TCP listeners");
+	if (state_start(d) != RC_OK)
+		fatalx("cannot start the state feed or read the admin file");
 	if (d->conf->control && dnsd_control_open(d) != RC_OK)
 		fatalx("cannot start the control listener on %s",
 		    d->conf->control);
@@ -308,6 +329,7 @@ void
 dnsd_stop(struct dnsd *d)
 {
 	dnsd_control_close(d);
+	state_stop(d);
 	dnsd_tcp_close(d);
 	dnsd_udp_close(d);
 	loop_timer_free(d->tick);
@@ -347,6 +369,7 @@ dnsd_stats_sum(struct dnsd *d, struct dnsd_stats *out)
 		out->edns += STATS_GET(s->edns);
 		out->qtype_any += STATS_GET(s->qtype_any);
 		out->udp_batches += STATS_GET(s->udp_batches);
+		out->ecs += STATS_GET(s->ecs);
 	}
 }
 

@@ -35,6 +35,7 @@
 #include "dnsd/stats.h"
 
 struct gslb_hyst;
+struct state;
 struct gslb_input;
 struct gslb_topo;
 struct loop;
@@ -94,6 +95,7 @@ struct dnsd {
 	struct gslb_topo *gtp;
 	struct gslb_input *inputs; /* per edge of gtp */
 	struct gslb_hyst *hyst;
+	struct state *state; /* feeds and overrides (state.c) */
 	struct dnsd_worker *workers;
 	unsigned nworkers;
 	/* TCP and control run in the main thread. */
@@ -105,6 +107,7 @@ struct dnsd {
 	struct dnsd_tcp_stats tcp_counts;
 	struct evhttp *http;
 	uint64_t reloads_ok, reloads_failed;
+	uint64_t ticks;
 	uint64_t started_at;
 };
 

@@ -10,6 +10,7 @@
 #include "common/conf.h"
 #include "common/rc.h"
 #include "common/sockaddr.h"
+#include "dnsd/gslb.h"
 #include <stdio.h>
 #include <strings.h>
 
@@ -34,6 +35,22 @@ static const cyaml_schema_value_t zone_schema = {
 	    zone_fields),
 };
 
+static const cyaml_schema_field_t state_fields[] = {
+	CYAML_FIELD_SEQUENCE("urls", CYAML_FLAG_POINTER, struct dnsd_conf_state,
+	    urls, &string_schema, 1, 16),
+	CYAML_FIELD_STRING_PTR("secret_file", CYAML_FLAG_POINTER,
+	    struct dnsd_conf_state, secret_file, 1, 4096),
+	CYAML_FIELD_UINT("wait", CYAML_FLAG_OPTIONAL, struct dnsd_conf_state,
+	    wait),
+	CYAML_FIELD_UINT_PTR("stale_keep",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf_state,
+	    stale_keep),
+	CYAML_FIELD_STRING_PTR("stale_then",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf_state,
+	    stale_then, 1, 16),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER, struct dnsd_conf,
 	    listen, &string_schema, 1, 64),
@@ -50,6 +67,12 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("topology",
 	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf,
 	    topology, 1, 4096),
+	CYAML_FIELD_STRING_PTR("admin_state",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf,
+	    admin_state, 1, 4096),
+	CYAML_FIELD_MAPPING_PTR("state",
+	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf, state,
+	    state_fields),
 	CYAML_FIELD_STRING_PTR("geoip",
 	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf, geoip,
 	    1, 4096),
@@ -84,6 +107,38 @@ dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
 		conf_error(rep, "tcp_idle_timeout", "must be 1..3600 seconds");
 	if (cf->tcp_max_clients == 0)
 		cf->tcp_max_clients = DNSD_DEFAULT_TCP_MAX;
+	if (cf->state) {
+		struct dnsd_conf_state *st = cf->state;
+
+		if (st->wait == 0)
+			st->wait = DNSD_STATE_WAIT;
+		else if (st->wait > 60)
+			conf_error(rep, "state.wait", "must be 1..60 seconds");
+		st->stale_keep_s =
+		    st->stale_keep ? *st->stale_keep : DNSD_STALE_KEEP;
+		if (st->stale_keep_s > 86400)
+			conf_error(rep, "state.stale_keep",
+			    "must be 0..86400 seconds");
+		st->stale_then_state = GSLB_UP;
+		if (st->stale_then && strcmp(st->stale_then, "down") == 0)
+			st->stale_then_state = GSLB_DOWN;
+		else if (st->stale_then &&
+		    strcmp(st->stale_then, "unknown") == 0)
+			st->stale_then_state = GSLB_UNKNOWN;
+		else if (st->stale_then && strcmp(st->stale_then, "up") != 0)
+			conf_error(rep, "state.stale_then",
+			    "must be up, down or unknown");
+		for (unsigned i = 0; i < st->urls_count; i++)
+			if (strncmp(st->urls[i], "http://", 7) != 0) {
+				snprintf(key, sizeof(key), "state.urls[%u]", i);
+				conf_error(rep, key,
+				    "'%s' is not an http:// URL", st->urls[i]);
+			}
+		if (!cf->topology)
+			conf_error(rep, "state", "needs a topology");
+	}
+	if (cf->admin_state && !cf->topology)
+		conf_error(rep, "admin_state", "needs a topology");
 	if (cf->geoip && !cf->topology)
 		conf_error(rep, "geoip", "needs a topology to be of use");
 	if (cf->workers > DNSD_WORKERS_MAX)

@@ -20,10 +20,25 @@
 #define DNSD_DEFAULT_TCP_IDLE 10
 #define DNSD_DEFAULT_TCP_MAX 1024
 #define DNSD_WORKERS_MAX 64
+#define DNSD_STATE_WAIT 30
+#define DNSD_STALE_KEEP 30
 
 struct dnsd_conf_zone {
 	char *name;
 	char *file; /* as written; see dnsd_conf_zone_path() */
+};
+
+/* The probes' state feed (doc/state-protocol.md). */
+struct dnsd_conf_state {
+	char **urls;
+	unsigned urls_count;
+	char *secret_file;
+	unsigned wait;	      /* long-poll seconds, default 30 */
+	unsigned *stale_keep; /* as written; see stale_keep_s */
+	char *stale_then;     /* up | down | unknown (default up) */
+	/* filled: */
+	unsigned stale_keep_s;
+	int stale_then_state; /* enum gslb_state */
 };
 
 struct dnsd_conf {
@@ -36,9 +51,11 @@ struct dnsd_conf {
 	unsigned udp_payload;	   /* our EDNS payload size */
 	unsigned tcp_idle_timeout; /* seconds */
 	unsigned tcp_max_clients;
-	char *topology; /* the fleet (sites, edges, pools), or NULL */
-	char *geoip;	/* GeoIP2 City or Country database, or NULL */
-	char *control;	/* HTTP address for /metrics, or NULL */
+	char *topology;	   /* the fleet (sites, edges, pools), or NULL */
+	char *admin_state; /* file of operator overrides, or NULL */
+	struct dnsd_conf_state *state; /* NULL: no feed */
+	char *geoip;   /* GeoIP2 City or Country database, or NULL */
+	char *control; /* HTTP address for /metrics, or NULL */
 	char *pidfile;
 };
 

@@ -374,6 +374,8 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 		return query_formerr(q, pkt, out);
 	if (q->edns)
 		STATS_INC(q->stats->edns);
+	if (q->ecs)
+		STATS_INC(q->stats->ecs);
 
 	dname_tolower(q->lname, q->qname, q->qinfo.len);
 	q->rcode = RC_NOERROR;

@@ -35,6 +35,7 @@ struct dnsd_stats {
 	uint64_t edns;
 	uint64_t qtype_any;
 	uint64_t udp_batches; /* recvmmsg() calls that returned data */
+	uint64_t ecs;	      /* queries with an ECS option */
 };
 
 /* Single-writer counters: plain loads and stores, never torn. */
