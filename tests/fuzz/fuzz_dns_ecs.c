@@ -30,10 +30,10 @@
 /* After stdbool.h: ldns defines its own bool otherwise. */
 #include <ldns/ldns.h>
 
-#ifndef TOP_SRCDIR
-#define TOP_SRCDIR "."
+#ifndef TEST_GEOIP_DIR
+#define TEST_GEOIP_DIR "../shared/geoip"
 #endif
-#define GEOIP TOP_SRCDIR "/../shared/geoip/GeoIP2-City-Test.mmdb"
+#define GEOIP TEST_GEOIP_DIR "/GeoIP2-City-Test.mmdb"
 
 static const char fuzz_zone[] = "$ORIGIN fuzz.test.\n"
 				"$TTL 300\n"

@@ -19,7 +19,7 @@
 #include "dnsd/geo.h"
 #include "dnsd/gslb.h"
 
-#define GEOIP TOP_SRCDIR "/../shared/geoip/GeoIP2-City-Test.mmdb"
+#define GEOIP TEST_GEOIP_DIR "/GeoIP2-City-Test.mmdb"
 
 /* Sites near the test database's cities; lon has two edges 1:3. */
 static const char topo_yaml[] =
