@@ -72,6 +72,11 @@ dnsd_control_open(struct dnsd *d)
 	log_info("control %s: listening (/metrics, /v1/status, /v1/explain, "
 		 "/v1/admin)",
 	    d->conf->control);
+	if (d->conf->state == NULL && d->gtp)
+		log_notice("control %s: no state secret configured, so "
+			   "POST /v1/admin takes unsigned changes: keep the "
+			   "control port on loopback",
+		    d->conf->control);
 	return RC_OK;
 }
 

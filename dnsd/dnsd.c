@@ -211,6 +211,10 @@ dnsd_set_data(struct dnsd *d, struct zonedb *db, struct gslb_topo *tp)
 	d->inputs = inputs;
 	free(d->hyst);
 	d->hyst = tp ? gslb_hyst_new(tp) : NULL;
+	/* Counters run on across reloads (workers may still add a few to
+	 * the old topology until they see the new snapshot). */
+	if (tp)
+		gslb_topo_carry_counters(tp, d->gtp);
 	gslb_topo_unref(d->gtp);
 	d->gtp = tp;
 	if (d->db)

@@ -1080,3 +1080,48 @@ gslb_explain(const struct gslb *g, unsigned pool, bool v6,
 	    r.servfail ? " SERVFAIL" : "", r.ttl, r.scope);
 	return x.pos;
 }
+
+static uint64_t
+counters_total(const struct gslb_topo *tp, size_t off, unsigned i)
+{
+	uint64_t sum = 0;
+
+	for (unsigned w = 0; w < tp->nworkers; w++) {
+		const uint64_t *arr =
+		    *(uint64_t *const *)((const char *)&tp->counters[w] + off);
+
+		sum += __atomic_load_n(&arr[i], __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+static void
+carry(struct gslb_topo *tp, const struct gslb_topo *old, size_t off, unsigned n,
+    unsigned on, const char *(*name)(const struct gslb_topo *, unsigned))
+{
+	uint64_t *base = *(uint64_t **)((char *)&tp->counters[0] + off);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < on; j++)
+			if (strcmp(name(tp, i), name(old, j)) == 0) {
+				base[i] += counters_total(old, off, j);
+				break;
+			}
+}
+
+void
+gslb_topo_carry_counters(struct gslb_topo *tp, const struct gslb_topo *old)
+{
+	if (old == NULL)
+		return;
+	carry(tp, old, offsetof(struct gslb_counters, pool_answers), tp->npools,
+	    old->npools, gslb_topo_pool_name);
+	carry(tp, old, offsetof(struct gslb_counters, pool_failopen),
+	    tp->npools, old->npools, gslb_topo_pool_name);
+	carry(tp, old, offsetof(struct gslb_counters, pool_servfail),
+	    tp->npools, old->npools, gslb_topo_pool_name);
+	carry(tp, old, offsetof(struct gslb_counters, site_answers), tp->nsites,
+	    old->nsites, gslb_topo_site_name);
+	carry(tp, old, offsetof(struct gslb_counters, edge_answers), tp->nedges,
+	    old->nedges, gslb_topo_edge_name);
+}

@@ -108,6 +108,14 @@ struct gslb_counters *gslb_topo_counters(struct gslb_topo *tp, unsigned worker);
 unsigned gslb_topo_nworkers(const struct gslb_topo *tp);
 
 /*
+ * Carry the answer counters of `old` over to `tp` by pool, site and edge
+ * name, so that a reload does not reset them. Main thread, before `tp` is
+ * published.
+ */
+void gslb_topo_carry_counters(struct gslb_topo *tp,
+    const struct gslb_topo *old);
+
+/*
  * Spill-over hysteresis per pool and site, kept by the main thread from
  * one snapshot to the next (gslb_new() reads and updates it). Sized by
  * gslb_hyst_new() for a topology; free with free().

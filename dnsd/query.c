@@ -553,7 +553,9 @@ query_pool(struct query *q, const struct query_env *env, const struct zone *z,
 	bool v6 = q->qtype == T_AAAA;
 
 	gslb_answer(env->gslb, q->gw, pool, v6, &c, &r);
-	if (q->ecs && r.scope > q->ecs_scope)
+	/* With SOURCE PREFIX-LENGTH 0 the answer was not chosen from the
+	 * client's subnet, and the scope stays 0 (RFC 7871 7.2.1). */
+	if (q->ecs && q->ecs_source > 0 && r.scope > q->ecs_scope)
 		q->ecs_scope = r.scope;
 	if (r.servfail) {
 		q->rcode = RC_SERVFAIL;
