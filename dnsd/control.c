@@ -221,6 +221,12 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 	    "gslb_dnsd_queries_total{transport=\"tcp\"} %llu\n",
 	    (unsigned long long)s.queries[STATS_UDP],
 	    (unsigned long long)s.queries[STATS_TCP]);
+	metric_head(b, "gslb_dnsd_queries_by_type_total", "counter",
+	    "Queries with a readable question, by query type.");
+	for (unsigned i = 0; i < STATS_QTYPES; i++)
+		evbuffer_add_printf(b,
+		    "gslb_dnsd_queries_by_type_total{qtype=\"%s\"} %llu\n",
+		    stats_qtype_name(i), (unsigned long long)s.qtype[i]);
 	metric_head(b, "gslb_dnsd_responses_total", "counter",
 	    "Responses sent, by response code.");
 	for (unsigned i = 0; i < STATS_RCODES; i++) {

@@ -367,6 +367,8 @@ dnsd_stats_sum(struct dnsd *d, struct dnsd_stats *out)
 			out->queries[i] += STATS_GET(s->queries[i]);
 		for (unsigned i = 0; i < STATS_RCODES; i++)
 			out->rcode[i] += STATS_GET(s->rcode[i]);
+		for (unsigned i = 0; i < STATS_QTYPES; i++)
+			out->qtype[i] += STATS_GET(s->qtype[i]);
 		for (unsigned i = 0; i < STATS_DROPS; i++)
 			out->dropped[i] += STATS_GET(s->dropped[i]);
 		out->truncated += STATS_GET(s->truncated);

@@ -319,6 +319,7 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 	w.pos = pos;
 	q->qtype = wire_get_u16(&w);
 	q->qclass = wire_get_u16(&w);
+	STATS_INC(q->stats->qtype[stats_qtype_index(q->qtype)]);
 
 	/* We accept no NOTIFY: we are the primary of our zones. Like NSD,
 	 * NXDOMAIN for a zone we do not serve, REFUSED for one we do. */

@@ -27,7 +27,25 @@ enum stats_drop {
 	STATS_DROPS,
 };
 
+/* Query types counted by name; anything else is "other". */
+enum stats_qtype {
+	STATS_QT_A,
+	STATS_QT_AAAA,
+	STATS_QT_NS,
+	STATS_QT_CNAME,
+	STATS_QT_SOA,
+	STATS_QT_PTR,
+	STATS_QT_MX,
+	STATS_QT_TXT,
+	STATS_QT_SRV,
+	STATS_QT_DS,
+	STATS_QT_ANY,
+	STATS_QT_OTHER,
+	STATS_QTYPES,
+};
+
 struct dnsd_stats {
+	uint64_t qtype[STATS_QTYPES];
 	uint64_t queries[STATS_TRANSPORTS];
 	uint64_t rcode[STATS_RCODES];
 	uint64_t dropped[STATS_DROPS];
@@ -46,6 +64,10 @@ struct dnsd_stats {
 
 /* "NOERROR", "FORMERR", ... for index i of rcode[]. */
 const char *stats_rcode_name(unsigned i);
+/* The counter index of a query type, and its name ("A", ..., "other"). */
+unsigned stats_qtype_index(uint16_t qtype);
+const char *stats_qtype_name(unsigned i);
+
 /* "short", "response", ... */
 const char *stats_drop_name(unsigned i);
 

@@ -122,8 +122,11 @@ m_noerror='gslb_dnsd_responses_total{rcode="NOERROR"}'
 m_nxdomain='gslb_dnsd_responses_total{rcode="NXDOMAIN"}'
 m_refused='gslb_dnsd_responses_total{rcode="REFUSED"}'
 m_conn=gslb_dnsd_tcp_connections_total
+m_qa='gslb_dnsd_queries_by_type_total{qtype="A"}'
+m_qmx='gslb_dnsd_queries_by_type_total{qtype="MX"}'
+m_qaaaa='gslb_dnsd_queries_by_type_total{qtype="AAAA"}'
 declare -A before
-for m in m_udp m_tcp m_noerror m_nxdomain m_refused m_conn; do
+for m in m_udp m_tcp m_noerror m_nxdomain m_refused m_conn m_qa m_qmx m_qaaaa; do
 	before[$m]=$(metric "${!m}")
 done
 q 127.0.0.1 "$PORT" www.basic.test A >/dev/null          # udp NOERROR
@@ -133,6 +136,9 @@ q 127.0.0.1 "$PORT" www.example.invalid A >/dev/null     # udp REFUSED
 q 127.0.0.1 "$PORT" +tcp nothere.basic.test A >/dev/null # tcp NXDOMAIN
 q 127.0.0.1 "$PORT" +tcp www.basic.test AAAA >/dev/null  # tcp NOERROR
 expect_eq "UDP queries counted" "$((before[m_udp] + 4))" "$(metric "$m_udp")"
+expect_eq "A queries counted" "$((before[m_qa] + 4))" "$(metric "$m_qa")"
+expect_eq "MX queries counted" "$((before[m_qmx] + 1))" "$(metric "$m_qmx")"
+expect_eq "AAAA queries counted" "$((before[m_qaaaa] + 1))" "$(metric "$m_qaaaa")"
 expect_eq "TCP queries counted" "$((before[m_tcp] + 2))" "$(metric "$m_tcp")"
 expect_eq "NOERROR responses counted" "$((before[m_noerror] + 3))" "$(metric "$m_noerror")"
 expect_eq "NXDOMAIN responses counted" "$((before[m_nxdomain] + 2))" "$(metric "$m_nxdomain")"
