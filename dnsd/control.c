@@ -102,50 +102,39 @@ metric_head(struct evbuffer *b, const char *name, const char *type,
 	    type);
 }
 
-/* Sum one per-worker counter array over every slot. */
-static uint64_t
-control_sum(struct gslb_topo *tp, size_t off, unsigned i)
-{
-	uint64_t sum = 0;
-
-	for (unsigned w = 0; w < gslb_topo_nworkers(tp); w++) {
-		struct gslb_counters *c = gslb_topo_counters(tp, w);
-		uint64_t *arr = *(uint64_t **)((char *)c + off);
-
-		sum += __atomic_load_n(&arr[i], __ATOMIC_RELAXED);
-	}
-	return sum;
-}
+/* One counter family per pool: name, help and the counter array. */
+static const struct {
+	const char *name;
+	const char *help;
+	size_t off;
+} control_pool_counters[] = {
+	{ "gslb_dnsd_pool_answers_total", "Answers for each pool's name.",
+	    offsetof(struct gslb_counters, pool_answers) },
+	{ "gslb_dnsd_pool_failopen_total",
+	    "Answers given with every edge of the pool (all were down).",
+	    offsetof(struct gslb_counters, pool_failopen) },
+	{ "gslb_dnsd_pool_servfail_total",
+	    "SERVFAIL answers (all edges down, all_down: servfail).",
+	    offsetof(struct gslb_counters, pool_servfail) },
+};
 
 static void
 control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 {
 	struct gslb_topo *tp = gslb_topo_of(g);
 
-	metric_head(b, "gslb_dnsd_pool_answers_total", "counter",
-	    "Answers for each pool's name.");
-	for (unsigned i = 0; i < gslb_topo_npools(tp); i++)
-		evbuffer_add_printf(b,
-		    "gslb_dnsd_pool_answers_total{pool=\"%s\"} %llu\n",
-		    gslb_topo_pool_name(tp, i),
-		    (unsigned long long)control_sum(tp,
-			offsetof(struct gslb_counters, pool_answers), i));
-	metric_head(b, "gslb_dnsd_pool_failopen_total", "counter",
-	    "Answers given with every edge of the pool (all were down).");
-	for (unsigned i = 0; i < gslb_topo_npools(tp); i++)
-		evbuffer_add_printf(b,
-		    "gslb_dnsd_pool_failopen_total{pool=\"%s\"} %llu\n",
-		    gslb_topo_pool_name(tp, i),
-		    (unsigned long long)control_sum(tp,
-			offsetof(struct gslb_counters, pool_failopen), i));
-	metric_head(b, "gslb_dnsd_pool_servfail_total", "counter",
-	    "SERVFAIL answers (all edges down, all_down: servfail).");
-	for (unsigned i = 0; i < gslb_topo_npools(tp); i++)
-		evbuffer_add_printf(b,
-		    "gslb_dnsd_pool_servfail_total{pool=\"%s\"} %llu\n",
-		    gslb_topo_pool_name(tp, i),
-		    (unsigned long long)control_sum(tp,
-			offsetof(struct gslb_counters, pool_servfail), i));
+	for (size_t k = 0;
+	     k < sizeof(control_pool_counters) / sizeof(*control_pool_counters);
+	     k++) {
+		metric_head(b, control_pool_counters[k].name, "counter",
+		    control_pool_counters[k].help);
+		for (unsigned i = 0; i < gslb_topo_npools(tp); i++)
+			evbuffer_add_printf(b, "%s{pool=\"%s\"} %llu\n",
+			    control_pool_counters[k].name,
+			    gslb_topo_pool_name(tp, i),
+			    (unsigned long long)gslb_topo_counter_total(tp,
+				control_pool_counters[k].off, i));
+	}
 	metric_head(b, "gslb_dnsd_site_answers_total", "counter",
 	    "Answers served by each site.");
 	metric_head(b, "gslb_dnsd_site_load", "gauge",
@@ -155,7 +144,7 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_site_answers_total{site=\"%s\"} %llu\n",
 		    gslb_topo_site_name(tp, i),
-		    (unsigned long long)control_sum(tp,
+		    (unsigned long long)gslb_topo_counter_total(tp,
 			offsetof(struct gslb_counters, site_answers), i));
 		evbuffer_add_printf(b, "gslb_dnsd_site_load{site=\"%s\"} %g\n",
 		    gslb_topo_site_name(tp, i), gslb_site_load(g, i));
@@ -172,7 +161,7 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 		    "gslb_dnsd_edge_answers_total{edge=\"%s\",site=\"%s\"} "
 		    "%llu\n",
 		    gslb_topo_edge_name(tp, i), site,
-		    (unsigned long long)control_sum(tp,
+		    (unsigned long long)gslb_topo_counter_total(tp,
 			offsetof(struct gslb_counters, edge_answers), i));
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_edge_usable{edge=\"%s\",site=\"%s\"} %d\n",
@@ -351,7 +340,7 @@ control_status_cb(struct evhttp_request *req, void *arg)
 			json_array_append_new(pools,
 			    json_pack("{s:s,s:I,s:o}", "name",
 				gslb_topo_pool_name(tp, i), "answers",
-				(json_int_t)control_sum(tp,
+				(json_int_t)gslb_topo_counter_total(tp,
 				    offsetof(struct gslb_counters,
 					pool_answers),
 				    i),
@@ -360,7 +349,7 @@ control_status_cb(struct evhttp_request *req, void *arg)
 		for (unsigned i = 0; i < gslb_topo_nsites(tp); i++) {
 			json_t *s = json_pack("{s:s,s:I}", "name",
 			    gslb_topo_site_name(tp, i), "answers",
-			    (json_int_t)control_sum(tp,
+			    (json_int_t)gslb_topo_counter_total(tp,
 				offsetof(struct gslb_counters, site_answers),
 				i));
 
@@ -376,7 +365,7 @@ control_status_cb(struct evhttp_request *req, void *arg)
 			    "state", gslb_state_str(d->inputs[i].state),
 			    "usable", gslb_edge_usable(g, i), "source",
 			    state_edge_source(d, i), "answers",
-			    (json_int_t)control_sum(tp,
+			    (json_int_t)gslb_topo_counter_total(tp,
 				offsetof(struct gslb_counters, edge_answers),
 				i));
 

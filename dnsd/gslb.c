@@ -1081,8 +1081,8 @@ gslb_explain(const struct gslb *g, unsigned pool, bool v6,
 	return x.pos;
 }
 
-static uint64_t
-counters_total(const struct gslb_topo *tp, size_t off, unsigned i)
+uint64_t
+gslb_topo_counter_total(const struct gslb_topo *tp, size_t off, unsigned i)
 {
 	uint64_t sum = 0;
 
@@ -1104,7 +1104,7 @@ carry(struct gslb_topo *tp, const struct gslb_topo *old, size_t off, unsigned n,
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned j = 0; j < on; j++)
 			if (strcmp(name(tp, i), name(old, j)) == 0) {
-				base[i] += counters_total(old, off, j);
+				base[i] += gslb_topo_counter_total(old, off, j);
 				break;
 			}
 }

@@ -108,6 +108,14 @@ struct gslb_counters *gslb_topo_counters(struct gslb_topo *tp, unsigned worker);
 unsigned gslb_topo_nworkers(const struct gslb_topo *tp);
 
 /*
+ * The sum over every worker slot of one counter: `off` is the offset of
+ * an array in struct gslb_counters (offsetof), `i` the pool, site or edge.
+ * Any thread (relaxed reads of single-writer counters).
+ */
+uint64_t gslb_topo_counter_total(const struct gslb_topo *tp, size_t off,
+    unsigned i);
+
+/*
  * Carry the answer counters of `old` over to `tp` by pool, site and edge
  * name, so that a reload does not reset them. Main thread, before `tp` is
  * published.

@@ -732,6 +732,23 @@ state_edge_source(const struct dnsd *d, unsigned edge)
 
 /* ---- POST /v1/admin ---- */
 
+/* Append one row of the override table if edge or site i has one. */
+static void
+admin_row(struct statemsg_admin *rows, size_t *n, enum statemsg_scope scope,
+    const char *name, uint8_t http, uint8_t file)
+{
+	uint8_t v = http ? http : file;
+
+	if (v == 0)
+		return;
+	rows[*n].scope = scope;
+	snprintf(rows[*n].name, sizeof(rows[*n].name), "%s", name);
+	rows[*n].state = v - 1 == GSLB_DOWN ? STATEMSG_DOWN :
+	    v - 1 == GSLB_DRAINING	    ? STATEMSG_DRAINING :
+					      STATEMSG_UP;
+	(*n)++;
+}
+
 static void
 admin_reply_table(struct evhttp_request *req, struct state *st)
 {
@@ -742,31 +759,13 @@ admin_reply_table(struct evhttp_request *req, struct state *st)
 
 	rows = xcalloc(st->nedges + st->nsites + 1, sizeof(*rows));
 	for (unsigned i = 0; i < st->nsites; i++)
-		if (st->http_site[i] || st->file_site[i]) {
-			uint8_t v = st->http_site[i] ? st->http_site[i] :
-						       st->file_site[i];
-
-			rows[n].scope = STATEMSG_SCOPE_SITE;
-			snprintf(rows[n].name, sizeof(rows[n].name), "%s",
-			    gslb_topo_site_name(tp, i));
-			rows[n].state = v - 1 == GSLB_DOWN ? STATEMSG_DOWN :
-			    v - 1 == GSLB_DRAINING	   ? STATEMSG_DRAINING :
-							     STATEMSG_UP;
-			n++;
-		}
+		admin_row(rows, &n, STATEMSG_SCOPE_SITE,
+		    gslb_topo_site_name(tp, i), st->http_site[i],
+		    st->file_site[i]);
 	for (unsigned i = 0; i < st->nedges; i++)
-		if (st->http_edge[i] || st->file_edge[i]) {
-			uint8_t v = st->http_edge[i] ? st->http_edge[i] :
-						       st->file_edge[i];
-
-			rows[n].scope = STATEMSG_SCOPE_EDGE;
-			snprintf(rows[n].name, sizeof(rows[n].name), "%s",
-			    gslb_topo_edge_name(tp, i));
-			rows[n].state = v - 1 == GSLB_DOWN ? STATEMSG_DOWN :
-			    v - 1 == GSLB_DRAINING	   ? STATEMSG_DRAINING :
-							     STATEMSG_UP;
-			n++;
-		}
+		admin_row(rows, &n, STATEMSG_SCOPE_EDGE,
+		    gslb_topo_edge_name(tp, i), st->http_edge[i],
+		    st->file_edge[i]);
 	json = statemsg_overrides_encode(rows, n);
 	http_reply(req, st->auth, (int64_t)time(NULL), HTTP_OK, json);
 	free(json);
