@@ -349,34 +349,32 @@ dnsd_stop(struct dnsd *d)
 	}
 }
 
+/* Add one worker's counters to out. */
+static void
+dnsd_stats_add(struct dnsd_stats *out, const struct dnsd_stats *s)
+{
+	for (unsigned i = 0; i < STATS_TRANSPORTS; i++)
+		out->queries[i] += STATS_GET(s->queries[i]);
+	for (unsigned i = 0; i < STATS_RCODES; i++)
+		out->rcode[i] += STATS_GET(s->rcode[i]);
+	for (unsigned i = 0; i < STATS_QTYPES; i++)
+		out->qtype[i] += STATS_GET(s->qtype[i]);
+	for (unsigned i = 0; i < STATS_DROPS; i++)
+		out->dropped[i] += STATS_GET(s->dropped[i]);
+	out->truncated += STATS_GET(s->truncated);
+	out->edns += STATS_GET(s->edns);
+	out->qtype_any += STATS_GET(s->qtype_any);
+	out->udp_batches += STATS_GET(s->udp_batches);
+	out->ecs += STATS_GET(s->ecs);
+}
+
 void
 dnsd_stats_sum(struct dnsd *d, struct dnsd_stats *out)
 {
-	const struct dnsd_stats *all[DNSD_WORKERS_MAX * 64 + 1];
-	unsigned n = 0;
-
 	memset(out, 0, sizeof(*out));
-	all[n++] = &d->tcp_stats;
-	for (unsigned i = 0; i < d->nworkers && n < sizeof(all) / sizeof(*all);
-	     i++)
-		all[n++] = &d->workers[i].stats;
-	for (unsigned k = 0; k < n; k++) {
-		const struct dnsd_stats *s = all[k];
-
-		for (unsigned i = 0; i < STATS_TRANSPORTS; i++)
-			out->queries[i] += STATS_GET(s->queries[i]);
-		for (unsigned i = 0; i < STATS_RCODES; i++)
-			out->rcode[i] += STATS_GET(s->rcode[i]);
-		for (unsigned i = 0; i < STATS_QTYPES; i++)
-			out->qtype[i] += STATS_GET(s->qtype[i]);
-		for (unsigned i = 0; i < STATS_DROPS; i++)
-			out->dropped[i] += STATS_GET(s->dropped[i]);
-		out->truncated += STATS_GET(s->truncated);
-		out->edns += STATS_GET(s->edns);
-		out->qtype_any += STATS_GET(s->qtype_any);
-		out->udp_batches += STATS_GET(s->udp_batches);
-		out->ecs += STATS_GET(s->ecs);
-	}
+	dnsd_stats_add(out, &d->tcp_stats);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		dnsd_stats_add(out, &d->workers[i].stats);
 }
 
 void
