@@ -60,6 +60,9 @@ dnsd_control_open(struct dnsd *d)
 	evhttp_set_allowed_methods(d->http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_timeout(d->http, 10);
+	/* Admin requests are small; nothing larger is buffered. */
+	evhttp_set_max_body_size(d->http, 64 * 1024);
+	evhttp_set_max_headers_size(d->http, 16 * 1024);
 	evhttp_set_cb(d->http, "/metrics", control_metrics_cb, d);
 	evhttp_set_cb(d->http, "/v1/status", control_status_cb, d);
 	evhttp_set_cb(d->http, "/v1/explain", control_explain_cb, d);

@@ -425,6 +425,10 @@ feed_init(struct state *st, struct feed *f, const char *url)
 	f->retry = evtimer_new(loop_base(st->d->loop), feed_retry_cb, f);
 	if (f->conn == NULL || f->retry == NULL)
 		return false;
+	/* A feed larger than the protocol allows is cut off by libevent
+	 * before it is buffered whole. */
+	evhttp_connection_set_max_body_size(f->conn, STATE_BODY_MAX);
+	evhttp_connection_set_max_headers_size(f->conn, 64 * 1024);
 	/* The probe holds a long poll up to `wait` seconds. */
 	evhttp_connection_set_timeout(f->conn,
 	    (int)st->d->conf->state->wait + 5);
