@@ -46,17 +46,9 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$BENCH_DIR/lib.sh"
 
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-CLIENTS=${CLIENTS:-4}
-OUTSTANDING=${OUTSTANDING:-200}
-RATE_PCT=${RATE_PCT:-80}
-RATE=${RATE:-}
-RETRIES=${RETRIES:-2}
 GSLB_DNSD=${GSLB_DNSD:-build/dnsd/gslb-dnsd}
 GEOIP=${GEOIP:-$ROOT/../shared/geoip/GeoIP2-City-Test.mmdb}
 OUTDIR=${OUTDIR:-$ROOT/bench/out}
-OTHER_MAX=10	# % of the server CPU other work may take before a retry
 GOAL_PEER=0.70	# gslb-dnsd geo / gdnsd geo
 GOAL_STATIC=1.30	# gslb-dnsd geo / gslb-dnsd static
 
@@ -69,20 +61,12 @@ SERVERS="gdnsd gslb-dnsd"
 LOADS="geo static"
 
 declare -A STATUS=() PORT=() PID=()
-RATE_NOTE=
 MISMATCH=0
 ASKED=0
 
 geo_check_args()
 {
-	local v
-	[[ $RETRIES =~ ^[0-9]+$ ]] || bench_die "RETRIES must be a number"
-	for v in DURATION WARMUP CLIENTS OUTSTANDING RATE_PCT; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] ||
-			bench_die "$v must be a positive integer, not '${!v}'"
-	done
-	[[ -z $RATE || $RATE =~ ^[1-9][0-9]*$ ]] ||
-		bench_die "RATE must be a positive integer, not '$RATE'"
+	bench_check_settings
 	[[ -r $ZONE && -r $TOPOLOGY && -r $CLIENT_LIST ]] ||
 		bench_die "missing data under $BENCH_DIR/data"
 	[[ -r $GEOIP ]] || bench_die "no GeoIP database at $GEOIP (set GEOIP)"
@@ -213,13 +197,12 @@ geo_make_queries()
 	bench_log "$(wc -l <"$BENCH_TMP/geo.hex") queries per set from $i client subnets"
 }
 
-# ---- Servers ----
+# ---- Servers: geo_setup_<name> DIR PORT fills BENCH_CMD or returns 1 ----
 
 geo_setup_gdnsd()
 {
 	local dir=$1 port=$2 site lat lon v4 v6 dcs='' coords='' dcmap=''
-	mkdir -p "$dir/zones"
-	cp "$ZONE" "$dir/zones/$ZONE_NAME"
+	bench_gdnsd_conf "$dir" "$port" "$ZONE" "$ZONE_NAME"
 	printf '%s\n' '; bench/dns-geo.sh: the dynamic name' \
 	    "live 30 DYNA geoip!live" >>"$dir/zones/$ZONE_NAME"
 	while read -r site lat lon; do
@@ -229,15 +212,7 @@ geo_setup_gdnsd()
 	while read -r site v4 v6; do
 		dcmap+="			$site => { addrs_v4 => [ $v4 ], addrs_v6 => [ $v6 ] }"$'\n'
 	done < <(geo_edges)
-	cat >"$dir/config" <<EOF
-options => {
-	listen => [ 127.0.0.1:$port ]
-	udp_threads => 1
-	tcp_threads => 1
-	zones_strict_data => true
-	run_dir => $dir/run
-	state_dir => $dir/state
-}
+	cat >>"$dir/config" <<EOF
 plugins => {
 	geoip => {
 		maps => {
@@ -258,46 +233,29 @@ $dcmap				}
 	}
 }
 EOF
-	gdnsd -c "$dir" checkconf >"$dir/checkconf.log" 2>&1 ||
-		{ cat "$dir/checkconf.log" >&2; return 1; }
-	CMD=(gdnsd -c "$dir" start)
+	bench_gdnsd_check "$dir"
 }
 
 geo_setup_gslb-dnsd()
 {
 	local dir=$1 port=$2
-	cat >"$dir/gslb-dnsd.yaml" <<EOF
-listen:
-  - 127.0.0.1:$port
-zones:
-  - name: $ZONE_NAME
-    file: $ZONE
-topology: $TOPOLOGY
-geoip: $GEOIP
-workers: 1
-EOF
+	bench_gslb_dnsd_conf "$dir/gslb-dnsd.yaml" "$port" "$ZONE" "$ZONE_NAME" \
+	    "topology: $TOPOLOGY" "geoip: $GEOIP"
 	"$GSLB_DNSD" -t -c "$dir/gslb-dnsd.yaml" >"$dir/check.log" 2>&1 ||
 		{ cat "$dir/check.log" >&2; return 1; }
-	CMD=("$GSLB_DNSD" -f -c "$dir/gslb-dnsd.yaml")
+	BENCH_CMD=("$GSLB_DNSD" -f -c "$dir/gslb-dnsd.yaml")
 }
 
-# geo_start NAME: start the server; PORT[NAME], PID[NAME], its tree file.
+# geo_start NAME: start the server (bench_serve); PORT[NAME], PID[NAME].
 geo_start()
 {
-	local name=$1 dir=$BENCH_TMP/$1
-	mkdir -p "$dir"
-	PORT[$name]=$(bench_free_port)
-	"geo_setup_$name" "$dir" "${PORT[$name]}" || {
-		STATUS[$name]="failed: bad configuration"
-		return 1
-	}
-	bench_start "$name" "$BENCH_SERVER_CPU" "${CMD[@]}"
-	PID[$name]=$BENCH_PID
-	if ! bench_wait_dns "$name" "${PID[$name]}" "${PORT[$name]}" "$ZONE_NAME"; then
-		STATUS[$name]="failed: did not start"
+	local name=$1
+	if ! bench_serve "$name" "geo_setup_$name" "$ZONE_NAME"; then
+		STATUS[$name]="failed: $BENCH_WHY"
 		return 1
 	fi
-	bench_tree "${PID[$name]}" >"$dir/tree"
+	PORT[$name]=$BENCH_PORT
+	PID[$name]=$BENCH_PID
 	STATUS[$name]=ok
 }
 
@@ -327,49 +285,21 @@ geo_compare()
 	bench_log "answers compared: $ASKED, different: $MISMATCH"
 }
 
-# geo_run NAME LOAD PHASE -- DNSPERF-ARGS: warm up, measure (rerun when
-# other work took the server's CPU), result in $BENCH_TMP/NAME.LOAD.PHASE.
+# geo_run NAME LOAD PHASE -- DNSPERF-ARGS: bench_measure the server with
+# the LOAD queries, result in $BENCH_TMP/NAME.LOAD.PHASE.
 geo_run()
 {
-	local name=$1 load=$2 phase=$3 res=$BENCH_TMP/$1.$2.$3 try
+	local name=$1 load=$2 phase=$3
 	shift 4
-	for ((try = 0; try <= RETRIES; try++)); do
-		bench_wait_quiet 30 || true
-		taskset -c "$BENCH_CLIENT_CPU" dnsperf -s 127.0.0.1 \
-		    -p "${PORT[$name]}" -B -d "$BENCH_TMP/$load.bin" \
-		    -l "$WARMUP" "$@" >"$BENCH_TMP/$name.warmup.out" 2>&1 ||
-			bench_log "$name: warm-up dnsperf failed"
-		bench_log "$name: $load $phase run, ${DURATION}s"
-		if ! bench_dnsperf_measured "$BENCH_TMP/$name/tree" \
-		    "${PORT[$name]}" "$res" -- -B -d "$BENCH_TMP/$load.bin" \
-		    -l "$DURATION" "$@"; then
-			STATUS[$name]="failed: $load $phase run broke"
-			rm -f "$res"
-			return 1
-		fi
-		(($(bench_get "$res" other_util) > OTHER_MAX)) || break
-		bench_log "$name: other work took" \
-		    "$(bench_get "$res" other_util) % of the server CPU"
-	done
-	if (($(bench_get "$res" completed) == 0)); then
-		STATUS[$name]="failed: no answers in the $load $phase run"
-		rm -f "$res"
+	if ! bench_measure "$name" "$load $phase" "$BENCH_TMP/$name" \
+	    "${PORT[$name]}" "$BENCH_TMP/$name.$load.$phase" \
+	    -- -B -d "$BENCH_TMP/$load.bin" "$@"; then
+		STATUS[$name]="failed: $BENCH_WHY"
 		return 1
 	fi
 }
 
 # ---- Reporting ----
-
-fmt()
-{
-	awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" \
-	    'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
-}
 
 # geo_table PHASE: one row per server and load.
 geo_table()
@@ -381,16 +311,8 @@ geo_table()
 		for l in $LOADS; do
 			r=$BENCH_TMP/$s.$l.$1
 			if [[ -f $r ]]; then
-				printf '| %s | %s | %s | %s (%s) | %s (%s+%s) | %s %% (%s %%) | %s | %s | %s |\n' \
-				    "$s" "$l" "$(bench_get "$r" qps)" \
-				    "$(bench_get "$r" lost)" \
-				    "$(bench_get "$r" server_drops)" \
-				    "$(fmt "$(bench_get "$r" cpu_us_per_answer)" %.2f)" \
-				    "$(fmt "$(bench_get "$r" user_us_per_answer)" %.2f)" \
-				    "$(fmt "$(bench_get "$r" sys_us_per_answer)" %.2f)" \
-				    "$(bench_get "$r" cpu_util)" \
-				    "$(bench_get "$r" other_util)" \
-				    "$(bench_get "$r" latency_ms)" \
+				printf '| %s | %s | %s | %s | %s |\n' "$s" "$l" \
+				    "$(bench_md_cells "$r")" \
 				    "$(bench_get "$r" resp_bytes)" \
 				    "$(bench_get "$r" rcodes)"
 			else
@@ -434,19 +356,19 @@ geo_ratios()
 	for f in max rate; do
 		lost=$((lost + $(bench_get "$BENCH_TMP/gslb-dnsd.geo.$f" lost)))
 	done
-	rp=$(ratio "$(cpu gslb-dnsd geo)" "$(cpu gdnsd geo)")
-	rs=$(ratio "$(cpu gslb-dnsd geo)" "$(cpu gslb-dnsd static)")
+	rp=$(bench_ratio "$(cpu gslb-dnsd geo)" "$(cpu gdnsd geo)")
+	rs=$(bench_ratio "$(cpu gslb-dnsd geo)" "$(cpu gslb-dnsd static)")
 	echo "- CPU-µs/answer at $RATE q/s: gslb-dnsd geo / gdnsd geo **${rp}×**;" \
 	    "gslb-dnsd geo / gslb-dnsd static **${rs}×**;" \
-	    "gdnsd geo / gdnsd static $(ratio "$(cpu gdnsd geo)" "$(cpu gdnsd static)")×;" \
-	    "gslb-dnsd static / gdnsd static $(ratio "$(cpu gslb-dnsd static)" "$(cpu gdnsd static)")×"
+	    "gdnsd geo / gdnsd static $(bench_ratio "$(cpu gdnsd geo)" "$(cpu gdnsd static)")×;" \
+	    "gslb-dnsd static / gdnsd static $(bench_ratio "$(cpu gslb-dnsd static)" "$(cpu gdnsd static)")×"
 	echo "- user-space CPU-µs/answer alone: gslb-dnsd geo" \
-	    "$(fmt "$(user_cpu gslb-dnsd geo)" %.2f), static" \
-	    "$(fmt "$(user_cpu gslb-dnsd static)" %.2f); gdnsd geo" \
-	    "$(fmt "$(user_cpu gdnsd geo)" %.2f), static" \
-	    "$(fmt "$(user_cpu gdnsd static)" %.2f)"
+	    "$(bench_fmt "$(user_cpu gslb-dnsd geo)" %.2f), static" \
+	    "$(bench_fmt "$(user_cpu gslb-dnsd static)" %.2f); gdnsd geo" \
+	    "$(bench_fmt "$(user_cpu gdnsd geo)" %.2f), static" \
+	    "$(bench_fmt "$(user_cpu gdnsd static)" %.2f)"
 	echo "- max queries/s, geo: gslb-dnsd / gdnsd" \
-	    "$(ratio "$(bench_get "$BENCH_TMP/gslb-dnsd.geo.max" qps)" \
+	    "$(bench_ratio "$(bench_get "$BENCH_TMP/gslb-dnsd.geo.max" qps)" \
 	    "$(bench_get "$BENCH_TMP/gdnsd.geo.max" qps)")×"
 	geo_verdict "gslb-dnsd geo / gdnsd geo" "$rp" "$GOAL_PEER" "$lost"
 	geo_verdict "gslb-dnsd geo / gslb-dnsd static" "$rs" "$GOAL_STATIC" "$lost"
@@ -469,7 +391,7 @@ geo_report()
 	    "answered alike by both servers"
 	echo "- Runs: ${DURATION} s each after ${WARMUP} s warm-up;" \
 	    "max = \`dnsperf -B -T 1 -c $CLIENTS -q $OUTSTANDING\` (closed loop)," \
-	    "rate = same plus \`-Q $RATE\` ($RATE_NOTE)"
+	    "rate = same plus \`-Q $RATE\` ($BENCH_RATE_NOTE)"
 	echo
 	echo "Max throughput:"
 	echo
@@ -503,35 +425,11 @@ geo_report()
 	fi
 }
 
-# geo_print FILE: the markdown with its tables aligned (as bench/dns.sh).
-geo_print()
-{
-	local line
-	local -a block=()
-	while IFS= read -r line || ((${#block[@]})); do
-		if [[ $line == '|'* ]]; then
-			[[ $line == '|---'* ]] || block+=("$line")
-			continue
-		fi
-		if ((${#block[@]})); then
-			printf '%s\n' "${block[@]}" |
-			    awk -F '|' -v OFS='\t' '{
-				$0 = substr($0, 2, length($0) - 2)
-				for (i = 1; i <= NF; i++)
-					gsub(/^ +| +$/, "", $i)
-				print
-			    }' | column -t -s $'\t' -o '  '
-			block=()
-		fi
-		printf '%s\n' "$line"
-	done <"$1"
-}
-
 # ---- Main ----
 
 main()
 {
-	local s l q lowest="" lowname="" failed=0 stamp when
+	local s l failed=0 stamp when
 	local -a args
 
 	geo_check_args
@@ -553,22 +451,10 @@ main()
 				failed=1
 				continue 2
 			fi
-			q=$(bench_get "$BENCH_TMP/$s.$l.max" qps)
-			if [[ -z $lowest ]] || ((q < lowest)); then
-				lowest=$q
-				lowname="$s $l"
-			fi
+			bench_track_max "$BENCH_TMP/$s.$l.max" "$s $l"
 		done
 	done
-	[[ -n $lowest ]] || bench_die "nothing could be measured"
-	if [[ -n $RATE ]]; then
-		RATE_NOTE="set by RATE"
-	else
-		RATE=$((lowest * RATE_PCT / 100 / 1000 * 1000))
-		((RATE > 0)) || RATE=$((lowest * RATE_PCT / 100))
-		RATE_NOTE="$RATE_PCT % of the lowest max, $lowname's $lowest q/s"
-	fi
-	bench_log "fixed rate: $RATE q/s ($RATE_NOTE)"
+	bench_fixed_rate || bench_die "nothing could be measured"
 	for s in $SERVERS; do
 		[[ ${STATUS[$s]} == ok ]] || continue
 		for l in $LOADS; do
@@ -582,12 +468,7 @@ main()
 		[[ -n ${PID[$s]:-} ]] && bench_stop "${PID[$s]}"
 	done
 
-	mkdir -p "$OUTDIR"
-	geo_report "$when" >"$OUTDIR/dns-geo-$stamp.md"
-	echo
-	geo_print "$OUTDIR/dns-geo-$stamp.md"
-	echo
-	echo "markdown: $OUTDIR/dns-geo-$stamp.md"
+	bench_publish "$OUTDIR/dns-geo-$stamp.md" geo_report "$when"
 	return "$failed"
 }
 

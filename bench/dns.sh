@@ -43,17 +43,9 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$BENCH_DIR/lib.sh"
 
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-CLIENTS=${CLIENTS:-4}
-OUTSTANDING=${OUTSTANDING:-200}
-RATE_PCT=${RATE_PCT:-80}
-RATE=${RATE:-}
 SERVERS=${SERVERS:-nsd gdnsd gslb-dnsd}
 GSLB_DNSD=${GSLB_DNSD:-build/dnsd/gslb-dnsd}
 OUTDIR=${OUTDIR:-$ROOT/bench/out}
-RETRIES=${RETRIES:-2}
-OTHER_MAX=10	# % of the server CPU other work may take before a retry
 GOAL_RATIO=0.70
 
 ZONE_NAME=stream.example
@@ -61,24 +53,15 @@ ZONE=$BENCH_DIR/data/stream.example.zone
 QUERIES=$BENCH_DIR/data/queries.txt
 
 declare -A STATUS=()	# server -> ok | skipped: why | failed: why
-declare -A PORT=()
-declare -a CMD=()
 
 dns_check_args()
 {
-	local v
-	[[ $RETRIES =~ ^[0-9]+$ ]] || bench_die "RETRIES must be a number"
-	for v in DURATION WARMUP CLIENTS OUTSTANDING RATE_PCT; do
-		[[ ${!v} =~ ^[1-9][0-9]*$ ]] ||
-			bench_die "$v must be a positive integer, not '${!v}'"
-	done
-	[[ -z $RATE || $RATE =~ ^[1-9][0-9]*$ ]] ||
-		bench_die "RATE must be a positive integer, not '$RATE'"
+	bench_check_settings
 	[[ -r $ZONE && -r $QUERIES ]] || bench_die "missing $ZONE or $QUERIES"
 	[[ $GSLB_DNSD == /* ]] || GSLB_DNSD=$ROOT/$GSLB_DNSD
 }
 
-# ---- Servers: dns_setup_<name> DIR PORT fills CMD or returns 1 ----
+# ---- Servers: dns_setup_<name> DIR PORT fills BENCH_CMD or returns 1 ----
 
 dns_setup_nsd()
 {
@@ -110,43 +93,20 @@ zone:
 	zonefile: "$ZONE"
 EOF
 	nsd-checkconf "$dir/nsd.conf" >&2 || return 1
-	CMD=(nsd -d -c "$dir/nsd.conf")
+	BENCH_CMD=(nsd -d -c "$dir/nsd.conf")
 }
 
 dns_setup_gdnsd()
 {
-	local dir=$1 port=$2
-	mkdir -p "$dir/zones"
-	cp "$ZONE" "$dir/zones/$ZONE_NAME"
-	# run_dir and state_dir default to /run/gdnsd and /var/lib/gdnsd,
-	# which a system gdnsd may own.
-	cat >"$dir/config" <<EOF
-options => {
-	listen => [ 127.0.0.1:$port ]
-	udp_threads => 1
-	tcp_threads => 1
-	zones_strict_data => true
-	run_dir => $dir/run
-	state_dir => $dir/state
-}
-EOF
-	gdnsd -c "$dir" checkconf >"$dir/checkconf.log" 2>&1 ||
-		{ cat "$dir/checkconf.log" >&2; return 1; }
-	CMD=(gdnsd -c "$dir" start)
+	bench_gdnsd_conf "$1" "$2" "$ZONE" "$ZONE_NAME"
+	bench_gdnsd_check "$1"
 }
 
 dns_setup_gslb-dnsd()
 {
 	local dir=$1 port=$2
-	cat >"$dir/gslb-dnsd.yaml" <<EOF
-listen:
-  - 127.0.0.1:$port
-zones:
-  - name: $ZONE_NAME
-    file: $ZONE
-workers: 1
-EOF
-	CMD=("$GSLB_DNSD" -f -c "$dir/gslb-dnsd.yaml")
+	bench_gslb_dnsd_conf "$dir/gslb-dnsd.yaml" "$port" "$ZONE" "$ZONE_NAME"
+	BENCH_CMD=("$GSLB_DNSD" -f -c "$dir/gslb-dnsd.yaml")
 }
 
 # dns_available NAME: 0 if the server can run, else sets STATUS to why not.
@@ -174,64 +134,24 @@ dns_available()
 # dns_run NAME PHASE RES -- DNSPERF-ARGS: start, wait, warm up, measure, stop.
 dns_run()
 {
-	local name=$1 phase=$2 res=$3 dir pid try
+	local name=$1 phase=$2 res=$3 tag=$1-$2 pid ok=1
 	shift 4
-	dir=$BENCH_TMP/$name-$phase
-	mkdir -p "$dir"
-	PORT[$name]=$(bench_free_port)
-	if ! "dns_setup_$name" "$dir" "${PORT[$name]}"; then
-		STATUS[$name]="failed: bad configuration"
+	if ! bench_serve "$tag" "dns_setup_$name" "$ZONE_NAME"; then
+		STATUS[$name]="failed: $BENCH_WHY"
 		return 1
 	fi
-	bench_start "$name-$phase" "$BENCH_SERVER_CPU" "${CMD[@]}"
-	pid=$BENCH_PID # set by bench_start
-	if ! bench_wait_dns "$name-$phase" "$pid" "${PORT[$name]}" "$ZONE_NAME"
-	then
-		bench_stop "$pid"
-		STATUS[$name]="failed: did not start"
-		return 1
-	fi
-	# NSD forks its server process after startup: take the tree now.
-	bench_tree "$pid" >"$dir/tree"
-	for ((try = 0; try <= RETRIES; try++)); do
-		bench_wait_quiet 30 || true
-		taskset -c "$BENCH_CLIENT_CPU" dnsperf -s 127.0.0.1 \
-		    -p "${PORT[$name]}" -l "$WARMUP" "$@" \
-		    >"$dir/warmup.out" 2>&1 ||
-			bench_log "$name: warm-up dnsperf failed"
-		bench_log "$name: $phase run, ${DURATION}s"
-		if ! bench_dnsperf_measured "$dir/tree" "${PORT[$name]}" \
-		    "$res" -- -l "$DURATION" "$@"; then
-			tail -n 20 "$BENCH_TMP/$name-$phase.log" >&2 || true
-			bench_stop "$pid"
-			rm -f "$res"
-			STATUS[$name]="failed: $phase run broke"
-			return 1
-		fi
-		(($(bench_get "$res" other_util) > OTHER_MAX)) || break
-		bench_log "$name: other work took" \
-		    "$(bench_get "$res" other_util) % of the server CPU"
-	done
+	pid=$BENCH_PID
+	bench_measure "$name" "$phase" "$BENCH_TMP/$tag" "$BENCH_PORT" "$res" \
+	    -- "$@" || ok=0
 	bench_stop "$pid"
-	if (($(bench_get "$res" completed) == 0)); then
-		rm -f "$res"
-		STATUS[$name]="failed: no answers in the $phase run"
+	if ((!ok)); then
+		STATUS[$name]="failed: $BENCH_WHY"
 		return 1
 	fi
 	STATUS[$name]=ok
 }
 
 # ---- Reporting ----
-
-fmt()
-{
-	awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
-}
 
 # dns_table PHASE: markdown table rows for one phase.
 dns_table()
@@ -242,15 +162,7 @@ dns_table()
 	for s in $SERVERS; do
 		r=$BENCH_TMP/$s.$phase
 		if [[ ${STATUS[$s]:-} == ok && -f $r ]]; then
-			printf '| %s | %s | %s (%s) | %s (%s+%s) | %s %% (%s %%) | %s | %s |\n' \
-			    "$s" "$(bench_get "$r" qps)" "$(bench_get "$r" lost)" \
-			    "$(bench_get "$r" server_drops)" \
-			    "$(fmt "$(bench_get "$r" cpu_us_per_answer)" %.2f)" \
-			    "$(fmt "$(bench_get "$r" user_us_per_answer)" %.2f)" \
-			    "$(fmt "$(bench_get "$r" sys_us_per_answer)" %.2f)" \
-			    "$(bench_get "$r" cpu_util)" \
-			    "$(bench_get "$r" other_util)" \
-			    "$(bench_get "$r" latency_ms)" \
+			printf '| %s | %s | %s |\n' "$s" "$(bench_md_cells "$r")" \
 			    "$(bench_get "$r" rcodes)"
 		else
 			printf '| %s | pending | - | - | - | - | %s |\n' "$s" \
@@ -293,13 +205,13 @@ dns_ratios()
 	for p in nsd gdnsd; do
 		[[ ${STATUS[$p]:-} == ok ]] || continue
 		echo "- gslb-dnsd / $p: CPU-µs/answer" \
-		    "$(ratio "$gcpu" "$(bench_get "$BENCH_TMP/$p.rate" cpu_us_per_answer)")×," \
-		    "max queries/s $(ratio "$gqps" "$(bench_get "$BENCH_TMP/$p.max" qps)")×"
+		    "$(bench_ratio "$gcpu" "$(bench_get "$BENCH_TMP/$p.rate" cpu_us_per_answer)")×," \
+		    "max queries/s $(bench_ratio "$gqps" "$(bench_get "$BENCH_TMP/$p.max" qps)")×"
 	done
-	echo "- gslb-dnsd / better peer: CPU-µs/answer $(ratio "$gcpu" "$bcpu")×" \
-	    "(vs $best), max queries/s $(ratio "$gqps" "$bqps")× (vs the faster)"
+	echo "- gslb-dnsd / better peer: CPU-µs/answer $(bench_ratio "$gcpu" "$bcpu")×" \
+	    "(vs $best), max queries/s $(bench_ratio "$gqps" "$bqps")× (vs the faster)"
 	echo "- user-space CPU-µs/answer alone, gslb-dnsd / $best:" \
-	    "$(ratio "$(bench_get "$g.rate" user_us_per_answer)" \
+	    "$(bench_ratio "$(bench_get "$g.rate" user_us_per_answer)" \
 	    "$(bench_get "$BENCH_TMP/$best.rate" user_us_per_answer)")×"
 	if awk -v a="$gcpu" -v b="$bcpu" -v g="$GOAL_RATIO" \
 	    'BEGIN { exit !(a <= g * b) }' && ((glost == 0)); then
@@ -308,7 +220,7 @@ dns_ratios()
 		verdict="NOT MET"
 	fi
 	echo "- goal (CPU-µs/answer ≤ $GOAL_RATIO× $best's, 0 lost): $verdict" \
-	    "($(ratio "$gcpu" "$bcpu")×, $glost lost)"
+	    "($(bench_ratio "$gcpu" "$bcpu")×, $glost lost)"
 }
 
 dns_versions()
@@ -337,7 +249,7 @@ dns_report()
 	    "queries: \`bench/data/queries.txt\` ($(wc -l <"$QUERIES") lines)"
 	echo "- Runs: ${DURATION} s each after ${WARMUP} s warm-up;" \
 	    "max = \`dnsperf -T 1 -c $CLIENTS -q $OUTSTANDING\` (closed loop)," \
-	    "rate = same plus \`-Q $RATE\` ($RATE_NOTE)"
+	    "rate = same plus \`-Q $RATE\` ($BENCH_RATE_NOTE)"
 	echo
 	echo "Max throughput:"
 	echo
@@ -423,35 +335,11 @@ dns_rcodes_differ()
 	}'
 }
 
-# dns_print FILE: the markdown report with its tables aligned.
-dns_print()
-{
-	local line
-	local -a block=()
-	while IFS= read -r line || ((${#block[@]})); do
-		if [[ $line == '|'* ]]; then
-			[[ $line == '|---'* ]] || block+=("$line")
-			continue
-		fi
-		if ((${#block[@]})); then
-			printf '%s\n' "${block[@]}" |
-			    awk -F '|' -v OFS='\t' '{
-				$0 = substr($0, 2, length($0) - 2)
-				for (i = 1; i <= NF; i++)
-					gsub(/^ +| +$/, "", $i)
-				print
-			    }' | column -t -s $'\t' -o '  '
-			block=()
-		fi
-		printf '%s\n' "$line"
-	done <"$1"
-}
-
 # ---- Main ----
 
 main()
 {
-	local s run=() failed=0 lowest="" lowname when stamp args
+	local s run=() failed=0 when stamp args
 
 	dns_check_args
 	bench_init
@@ -475,23 +363,9 @@ main()
 			failed=1
 			continue
 		fi
-		local q
-		q=$(bench_get "$BENCH_TMP/$s.max" qps)
-		if [[ -z $lowest ]] || ((q < lowest)); then
-			lowest=$q
-			lowname=$s
-		fi
+		bench_track_max "$BENCH_TMP/$s.max" "$s"
 	done
-	[[ -n $lowest ]] || bench_die "no server could be measured"
-
-	if [[ -n $RATE ]]; then
-		RATE_NOTE="set by RATE"
-	else
-		RATE=$((lowest * RATE_PCT / 100 / 1000 * 1000))
-		((RATE > 0)) || RATE=$((lowest * RATE_PCT / 100))
-		RATE_NOTE="$RATE_PCT % of the lowest max, $lowname's $lowest q/s"
-	fi
-	bench_log "fixed rate: $RATE q/s ($RATE_NOTE)"
+	bench_fixed_rate || bench_die "no server could be measured"
 	for s in "${run[@]}"; do
 		[[ ${STATUS[$s]:-} == ok ]] || continue
 		if ! dns_run "$s" rate "$BENCH_TMP/$s.rate" -- "${args[@]}" \
@@ -502,12 +376,7 @@ main()
 		fi
 	done
 
-	mkdir -p "$OUTDIR"
-	dns_report "$when" >"$OUTDIR/dns-$stamp.md"
-	echo
-	dns_print "$OUTDIR/dns-$stamp.md"
-	echo
-	echo "markdown: $OUTDIR/dns-$stamp.md"
+	bench_publish "$OUTDIR/dns-$stamp.md" dns_report "$when"
 	return "$failed"
 }
 

@@ -7,6 +7,7 @@
 # is ever killed by name.
 #
 #   bench_init                      temp dir in $BENCH_TMP, EXIT trap
+#   bench_check_settings            die unless the run settings are numbers
 #   bench_need TOOL...              die unless every TOOL is on $PATH
 #   bench_free_port                 print a free UDP+TCP port on 127.0.0.1
 #   bench_start NAME CPU CMD...     start CMD pinned to CPU, PID in $BENCH_PID
@@ -15,24 +16,56 @@
 #                                   1 if it exits or stays silent
 #   bench_stop PID                  TERM the process tree, KILL after 10 s
 #   bench_tree PID                  print PID and its live descendants
+#   bench_gdnsd_conf DIR PORT ZONE ORIGIN, bench_gdnsd_check DIR,
+#   bench_gslb_dnsd_conf FILE PORT ZONE ORIGIN [LINE...]
+#                                   server configurations
+#   bench_serve NAME SETUP QNAME    configure, start and wait for a server
 #   bench_cpu_ticks PID...          "utime stime" (clock ticks) of the PIDs
 #   bench_wait_quiet [SECS] [PCT]   wait for the machine to be idle
 #   bench_dnsperf_measured TREE PORT RESULT -- DNSPERF-ARGS...
 #                                   run dnsperf on $BENCH_CLIENT_CPU, write
 #                                   key=value results, server CPU included
+#   bench_measure NAME WHAT DIR PORT RESULT -- DNSPERF-ARGS...
+#                                   warm up, measure, rerun if disturbed
 #   bench_get RESULT KEY            read one key from a result file
+#   bench_track_max RESULT WHO, bench_fixed_rate
+#                                   the rate runs' rate from the max runs
+#   bench_fmt, bench_ratio, bench_md_cells RESULT
+#                                   numbers and table cells for a report
+#   bench_publish FILE CMD...       CMD's markdown report to FILE and stdout
 #   bench_machine_md                machine details as markdown bullets
 #
 # Settings (set before bench_init or in the environment):
 #   BENCH_SERVER_CPU (1), BENCH_CLIENT_CPU (0), BENCH_KEEP=1 keeps $BENCH_TMP.
+#   DURATION (20)       seconds per measured run
+#   WARMUP (3)          seconds of unmeasured queries before each run
+#   CLIENTS (4), OUTSTANDING (200)    dnsperf -c and -q
+#   RATE_PCT (80)       fixed rate as a percentage of the lowest max rate
+#   RATE                fixed rate in q/s, overrides RATE_PCT
+#   RETRIES (2)         reruns of a measured run when other processes took
+#                       over OTHER_MAX (10) % of the server's CPU
 
 BENCH_SERVER_CPU=${BENCH_SERVER_CPU:-1}
 BENCH_CLIENT_CPU=${BENCH_CLIENT_CPU:-0}
 BENCH_KEEP=${BENCH_KEEP:-0}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+CLIENTS=${CLIENTS:-4}
+OUTSTANDING=${OUTSTANDING:-200}
+RATE_PCT=${RATE_PCT:-80}
+RATE=${RATE:-}
+RETRIES=${RETRIES:-2}
+OTHER_MAX=10	# % of the server CPU other work may take before a retry
 BENCH_TMP=
 BENCH_PID=
 BENCH_PIDS=()
 BENCH_PORTS=()
+BENCH_CMD=()	# set by a bench_serve SETUP function
+BENCH_PORT=	# set by bench_serve
+BENCH_WHY=	# why bench_serve or bench_measure failed
+BENCH_LOW_QPS=	# lowest max-run rate (bench_track_max), and whose
+BENCH_LOW_WHO=
+BENCH_RATE_NOTE=	# where RATE came from (bench_fixed_rate)
 BENCH_HZ=$(getconf CLK_TCK)
 
 bench_log()
@@ -82,6 +115,19 @@ bench_init()
 		BENCH_SERVER_CPU=0
 		BENCH_CLIENT_CPU=0
 	fi
+}
+
+# bench_check_settings: die unless the run settings above are numbers.
+bench_check_settings()
+{
+	local v
+	[[ $RETRIES =~ ^[0-9]+$ ]] || bench_die "RETRIES must be a number"
+	for v in DURATION WARMUP CLIENTS OUTSTANDING RATE_PCT; do
+		[[ ${!v} =~ ^[1-9][0-9]*$ ]] ||
+			bench_die "$v must be a positive integer, not '${!v}'"
+	done
+	[[ -z $RATE || $RATE =~ ^[1-9][0-9]*$ ]] ||
+		bench_die "RATE must be a positive integer, not '$RATE'"
 }
 
 bench_cleanup()
@@ -230,6 +276,83 @@ bench_wait_dns()
 	tail -n 20 "$BENCH_TMP/$name.log" >&2 || true
 	bench_log "$name did not answer $qname SOA on port $port in ${secs}s"
 	return 1
+}
+
+# ---- Servers ----
+
+# bench_gdnsd_conf DIR PORT ZONE ORIGIN: DIR/config for one gdnsd thread on
+# 127.0.0.1:PORT, serving the zone file ZONE as ORIGIN (copied to
+# DIR/zones/ORIGIN).  Callers may add to both before bench_gdnsd_check.
+bench_gdnsd_conf()
+{
+	local dir=$1 port=$2 zone=$3 origin=$4
+	mkdir -p "$dir/zones"
+	cp "$zone" "$dir/zones/$origin"
+	# run_dir and state_dir default to /run/gdnsd and /var/lib/gdnsd,
+	# which a system gdnsd may own.
+	cat >"$dir/config" <<EOF
+options => {
+	listen => [ 127.0.0.1:$port ]
+	udp_threads => 1
+	tcp_threads => 1
+	zones_strict_data => true
+	run_dir => $dir/run
+	state_dir => $dir/state
+}
+EOF
+}
+
+# bench_gdnsd_check DIR: gdnsd checkconf of DIR; if it fails, its output
+# on stderr and 1.  BENCH_CMD starts that gdnsd.
+bench_gdnsd_check()
+{
+	local dir=$1
+	gdnsd -c "$dir" checkconf >"$dir/checkconf.log" 2>&1 ||
+		{ cat "$dir/checkconf.log" >&2; return 1; }
+	BENCH_CMD=(gdnsd -c "$dir" start)
+}
+
+# bench_gslb_dnsd_conf FILE PORT ZONE ORIGIN [LINE...]: a gslb-dnsd config
+# in FILE for one worker on 127.0.0.1:PORT serving the zone file ZONE as
+# ORIGIN, with each LINE (top-level YAML) added.
+bench_gslb_dnsd_conf()
+{
+	local file=$1 port=$2 zone=$3 origin=$4
+	shift 4
+	cat >"$file" <<EOF
+listen:
+  - 127.0.0.1:$port
+zones:
+  - name: $origin
+    file: $zone
+EOF
+	printf '%s\n' "$@" "workers: 1" >>"$file"
+}
+
+# bench_serve NAME SETUP QNAME: start a DNS server as NAME.  SETUP DIR PORT
+# writes its configuration into DIR ($BENCH_TMP/NAME, made here) for a free
+# PORT and sets BENCH_CMD, or returns 1.  The server runs on
+# $BENCH_SERVER_CPU with its output in DIR.log ($BENCH_TMP/NAME.log); once
+# it answers QNAME SOA its process tree goes to DIR/tree, its port to
+# BENCH_PORT and its PID to BENCH_PID.  Returns 1 with BENCH_WHY set ("bad
+# configuration", or "did not start": then it is stopped again).
+bench_serve()
+{
+	local name=$1 setup=$2 qname=$3 dir=$BENCH_TMP/$1
+	mkdir -p "$dir"
+	BENCH_PORT=$(bench_free_port)
+	if ! "$setup" "$dir" "$BENCH_PORT"; then
+		BENCH_WHY="bad configuration"
+		return 1
+	fi
+	bench_start "$name" "$BENCH_SERVER_CPU" "${BENCH_CMD[@]}"
+	if ! bench_wait_dns "$name" "$BENCH_PID" "$BENCH_PORT" "$qname"; then
+		bench_stop "$BENCH_PID"
+		BENCH_WHY="did not start"
+		return 1
+	fi
+	# NSD forks its server process after startup: take the tree now.
+	bench_tree "$BENCH_PID" >"$dir/tree"
 }
 
 # ---- Measurement ----
@@ -381,6 +504,45 @@ bench_dnsperf_measured()
 	fi
 }
 
+# bench_measure NAME WHAT DIR PORT RESULT -- DNSPERF-ARGS...: the measured
+# run WHAT ("max", "geo rate") of server NAME, started by bench_serve with
+# DIR and PORT.  Waits for a quiet machine, warms up for WARMUP seconds
+# (dnsperf's output in DIR/warmup.out), measures for DURATION seconds into
+# RESULT (bench_dnsperf_measured) and measures again, RETRIES times at
+# most, while other work took over OTHER_MAX % of the server's CPU.
+# Returns 1 with RESULT removed and BENCH_WHY set when the run broke (the
+# end of the server's log goes to stderr) or got no answer.
+# shellcheck disable=SC2034 # BENCH_WHY is for the caller
+bench_measure()
+{
+	local name=$1 what=$2 dir=$3 port=$4 res=$5 try
+	[[ ${6:-} == -- ]] ||
+		bench_die "usage: bench_measure NAME WHAT DIR PORT RESULT -- ARGS"
+	shift 6
+	for ((try = 0; try <= RETRIES; try++)); do
+		bench_wait_quiet 30 || true
+		taskset -c "$BENCH_CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$port" \
+		    -l "$WARMUP" "$@" >"$dir/warmup.out" 2>&1 ||
+			bench_log "$name: warm-up dnsperf failed"
+		bench_log "$name: $what run, ${DURATION}s"
+		if ! bench_dnsperf_measured "$dir/tree" "$port" "$res" -- \
+		    -l "$DURATION" "$@"; then
+			tail -n 20 "$dir.log" >&2 || true
+			rm -f "$res"
+			BENCH_WHY="$what run broke"
+			return 1
+		fi
+		(($(bench_get "$res" other_util) > OTHER_MAX)) || break
+		bench_log "$name: other work took" \
+		    "$(bench_get "$res" other_util) % of the server CPU"
+	done
+	if (($(bench_get "$res" completed) == 0)); then
+		rm -f "$res"
+		BENCH_WHY="no answers in the $what run"
+		return 1
+	fi
+}
+
 bench_get()
 {
 	local v
@@ -389,7 +551,104 @@ bench_get()
 	echo "$v"
 }
 
+# bench_track_max RESULT WHO: keep RESULT's queries/s in BENCH_LOW_QPS (and
+# WHO in BENCH_LOW_WHO) if it is the lowest max-run rate so far.
+bench_track_max()
+{
+	local q
+	q=$(bench_get "$1" qps)
+	if [[ -z $BENCH_LOW_QPS ]] || ((q < BENCH_LOW_QPS)); then
+		BENCH_LOW_QPS=$q
+		BENCH_LOW_WHO=$2
+	fi
+}
+
+# bench_fixed_rate: unless RATE is set, set it to RATE_PCT % of the lowest
+# max-run rate (in whole thousands when that is not 0); BENCH_RATE_NOTE says
+# where it came from.  Returns 1 when no max run was measured.
+bench_fixed_rate()
+{
+	local low=$BENCH_LOW_QPS
+	[[ -n $low ]] || return 1
+	if [[ -n $RATE ]]; then
+		BENCH_RATE_NOTE="set by RATE"
+	else
+		RATE=$((low * RATE_PCT / 100 / 1000 * 1000))
+		((RATE > 0)) || RATE=$((low * RATE_PCT / 100))
+		BENCH_RATE_NOTE="$RATE_PCT % of the lowest max, $BENCH_LOW_WHO's $low q/s"
+	fi
+	bench_log "fixed rate: $RATE q/s ($BENCH_RATE_NOTE)"
+}
+
 # ---- Reporting ----
+
+# bench_fmt NUMBER FORMAT: NUMBER through printf's FORMAT (awk).
+bench_fmt()
+{
+	awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'
+}
+
+# bench_ratio A B: A / B to two decimals, "n/a" unless B > 0.
+bench_ratio()
+{
+	awk -v a="$1" -v b="$2" \
+	    'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
+}
+
+# bench_md_cells RESULT: the cells "queries/s | lost (at server) |
+# CPU-µs/answer (user+sys) | server CPU (other) | latency ms" of a markdown
+# table row for one measured run.
+bench_md_cells()
+{
+	local r=$1
+	printf '%s | %s (%s) | %s (%s+%s) | %s %% (%s %%) | %s' \
+	    "$(bench_get "$r" qps)" "$(bench_get "$r" lost)" \
+	    "$(bench_get "$r" server_drops)" \
+	    "$(bench_fmt "$(bench_get "$r" cpu_us_per_answer)" %.2f)" \
+	    "$(bench_fmt "$(bench_get "$r" user_us_per_answer)" %.2f)" \
+	    "$(bench_fmt "$(bench_get "$r" sys_us_per_answer)" %.2f)" \
+	    "$(bench_get "$r" cpu_util)" \
+	    "$(bench_get "$r" other_util)" \
+	    "$(bench_get "$r" latency_ms)"
+}
+
+# bench_md_print FILE: the markdown FILE with its tables aligned.
+bench_md_print()
+{
+	local line
+	local -a block=()
+	while IFS= read -r line || ((${#block[@]})); do
+		if [[ $line == '|'* ]]; then
+			[[ $line == '|---'* ]] || block+=("$line")
+			continue
+		fi
+		if ((${#block[@]})); then
+			printf '%s\n' "${block[@]}" |
+			    awk -F '|' -v OFS='\t' '{
+				$0 = substr($0, 2, length($0) - 2)
+				for (i = 1; i <= NF; i++)
+					gsub(/^ +| +$/, "", $i)
+				print
+			    }' | column -t -s $'\t' -o '  '
+			block=()
+		fi
+		printf '%s\n' "$line"
+	done <"$1"
+}
+
+# bench_publish FILE CMD...: CMD's markdown report into FILE (its directory
+# made if need be), then on stdout with the tables aligned, and its path.
+bench_publish()
+{
+	local file=$1
+	shift
+	mkdir -p "$(dirname "$file")"
+	"$@" >"$file"
+	echo
+	bench_md_print "$file"
+	echo
+	echo "markdown: $file"
+}
 
 bench_version()
 {

@@ -2,9 +2,7 @@
 #
 #	. "$(dirname "$0")/../lib.sh"
 #	test_init		# number and name come from the directory
-#	alloc_ports 2
-#	PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
-#	CONTROL=127.0.0.1:$CONTROL_PORT	# for metric
+#	alloc_dnsd_ports	# PORT, CONTROL_PORT, CONTROL (for metric)
 #	render "$TEST_SRC/dnsd.yaml.in" "$T/dnsd.yaml" PORT CONTROL_PORT
 #	dnsd_start dnsd "$T/dnsd.yaml" 127.0.0.1 "$PORT"
 #	expect_eq "www A" 192.0.2.1 \
@@ -13,9 +11,10 @@
 #	test_done
 #
 # Checks: expect_eq, expect_ne, expect_match, expect_nomatch, expect_ge,
-# expect_within (bounded polling), expect_golden (expected/ files). A
-# failed check is counted and the test goes on; test_done turns the count
-# into the exit status. fail stops at once.
+# within (a range), expect_within (bounded polling), expect_golden
+# (expected/ files), all built on check_cmd. A failed check is counted and
+# the test goes on; test_done turns the count into the exit status. fail
+# stops at once.
 #
 # Each test gets its own temporary directory $T, its own ports (a window at
 # 20000 + 20 * NNN, each port probed free on UDP and TCP and reserved with a
@@ -45,6 +44,7 @@ export top_srcdir top_builddir
 DNSD=${GSLB_DNSD:-$top_builddir/dnsd/gslb-dnsd}
 DNSDIFF=$top_builddir/tests/tools/dnsdiff
 DNSRAW=$top_builddir/tests/tools/dnsraw
+DNSCOUNT=$top_builddir/tests/tools/dnscount
 export GSLB_TEST_FAST=1
 
 PIDS=()
@@ -97,59 +97,79 @@ check_passed()
 	log "ok: $*"
 }
 
+# check_cmd PASSED FAILED CMD...: one check: when CMD succeeds, log "ok:
+# PASSED", else count a failure and say FAILED. Every expect_* is one call.
+check_cmd()
+{
+	local passed=$1 failed=$2
+	shift 2
+	CHECKS=$((CHECKS + 1))
+	if "$@"; then
+		check_passed "$passed"
+	else
+		check_failed "$failed"
+	fi
+}
+
+# is_match ERE TEXT: some line of TEXT matches ERE.
+is_match()
+{
+	printf '%s\n' "$2" | grep -Eq -- "$1"
+}
+
+is_nomatch()
+{
+	! is_match "$@"
+}
+
+# is_int_ge MIN VALUE: VALUE is an integer >= MIN.
+is_int_ge()
+{
+	[[ "$2" =~ ^-?[0-9]+$ ]] && [ "$2" -ge "$1" ]
+}
+
+# is_int_within LOW HIGH VALUE: VALUE is a whole number in LOW..HIGH.
+is_int_within()
+{
+	[[ "$3" =~ ^[0-9]+$ ]] && [ "$3" -ge "$1" ] && [ "$3" -le "$2" ]
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq()
 {
-	CHECKS=$((CHECKS + 1))
-	if [ "$2" = "$3" ]; then
-		check_passed "$1"
-	else
-		check_failed "$1: expected [$2], got [$3]"
-	fi
+	check_cmd "$1" "$1: expected [$2], got [$3]" [ "$2" = "$3" ]
 }
 
 # expect_ne WHAT UNEXPECTED ACTUAL
 expect_ne()
 {
-	CHECKS=$((CHECKS + 1))
-	if [ "$2" != "$3" ]; then
-		check_passed "$1"
-	else
-		check_failed "$1: did not expect [$2]"
-	fi
+	check_cmd "$1" "$1: did not expect [$2]" [ "$2" != "$3" ]
 }
 
 # expect_match WHAT ERE ACTUAL: ACTUAL (any line of it) matches ERE.
 expect_match()
 {
-	CHECKS=$((CHECKS + 1))
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
-		check_passed "$1"
-	else
-		check_failed "$1: [$3] does not match /$2/"
-	fi
+	check_cmd "$1" "$1: [$3] does not match /$2/" is_match "$2" "$3"
 }
 
 # expect_nomatch WHAT ERE ACTUAL
 expect_nomatch()
 {
-	CHECKS=$((CHECKS + 1))
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
-		check_failed "$1: [$3] matches /$2/"
-	else
-		check_passed "$1"
-	fi
+	check_cmd "$1" "$1: [$3] matches /$2/" is_nomatch "$2" "$3"
 }
 
 # expect_ge WHAT MIN ACTUAL: integer ACTUAL >= MIN.
 expect_ge()
 {
-	CHECKS=$((CHECKS + 1))
-	if [[ "$3" =~ ^-?[0-9]+$ ]] && [ "$3" -ge "$2" ]; then
-		check_passed "$1"
-	else
-		check_failed "$1: expected >= $2, got [$3]"
-	fi
+	check_cmd "$1" "$1: expected >= $2, got [$3]" is_int_ge "$2" "$3"
+}
+
+# within WHAT LOW HIGH VALUE: LOW <= VALUE <= HIGH, VALUE a whole number;
+# the value shows in the passed line.
+within()
+{
+	check_cmd "$1 ($4 in $2..$3)" "$1: [$4] not in $2..$3" \
+		is_int_within "$2" "$3" "$4"
 }
 
 # expect_within SECONDS WHAT CMD...: CMD succeeds within SECONDS (polled).
@@ -157,30 +177,31 @@ expect_within()
 {
 	local secs=$1 what=$2
 	shift 2
-	CHECKS=$((CHECKS + 1))
-	if wait_for "$secs" "$@"; then
-		check_passed "$what"
-	else
-		check_failed "$what: not within $secs s"
-	fi
+	check_cmd "$what" "$what: not within $secs s" wait_for "$secs" "$@"
+}
+
+# is_same_file EXPECTED ACTUAL DIFF: the files are equal; diff -u goes to
+# DIFF.
+is_same_file()
+{
+	diff -u "$1" "$2" >"$3"
 }
 
 # expect_golden WHAT FILE ACTUAL: ACTUAL equals the golden FILE (under
 # $TEST_SRC/expected/ unless a path); a mismatch shows a diff.
 expect_golden()
 {
-	local f=$2
-	CHECKS=$((CHECKS + 1))
+	local f=$2 b
 	case $f in
 	/*) ;;
 	*) f=$TEST_SRC/expected/$f ;;
 	esac
-	printf '%s\n' "$3" >"$T/actual.$(basename "$f")"
-	if diff -u "$f" "$T/actual.$(basename "$f")" >"$T/diff.$(basename "$f")"; then
-		check_passed "$1"
-	else
-		check_failed "$1: differs from $f:"
-		cat "$T/diff.$(basename "$f")" >&2
+	b=$(basename "$f")
+	printf '%s\n' "$3" >"$T/actual.$b"
+	check_cmd "$1" "$1: differs from $f:" \
+		is_same_file "$f" "$T/actual.$b" "$T/diff.$b"
+	if [ -s "$T/diff.$b" ]; then
+		cat "$T/diff.$b" >&2
 	fi
 }
 
@@ -215,6 +236,15 @@ test_init()
 need_tool()
 {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"
+}
+
+# need_built TOOL...: a test tool from tests/tools/ is missing: a failure.
+need_built()
+{
+	local t
+	for t in "$@"; do
+		[ -x "$t" ] || fail "test tool not built ($t): run make check"
+	done
 }
 
 # need_dnsd: gslb-dnsd is what we test, so its absence is a failure.
@@ -300,6 +330,16 @@ alloc_ports()
 	done
 }
 
+# alloc_dnsd_ports: the two ports of one gslb-dnsd, PORT (DNS) and
+# CONTROL_PORT (HTTP), and CONTROL pointing metric() at the latter.
+alloc_dnsd_ports()
+{
+	alloc_ports 2
+	# shellcheck disable=SC2034 # PORT is for the test script
+	PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
+	CONTROL=127.0.0.1:$CONTROL_PORT
+}
+
 have_ipv6()
 {
 	grep -q ' lo$' /proc/net/if_inet6 2>/dev/null &&
@@ -346,7 +386,6 @@ wait_exit()
 	done
 	wait "$pid" 2>/dev/null
 	WAIT_STATUS=$?
-	return 0
 }
 
 # stop_pid PID [SECONDS]: TERM, wait, then KILL. The exit status (or
@@ -569,9 +608,11 @@ http_get()
 	exec {fd}>&-
 }
 
-# metric SERIES: the value of e.g. 'gslb_dnsd_queries_total{transport="udp"}'
-# from http://$CONTROL/metrics. A series the server does not show yet is 0;
-# an unreachable endpoint prints "unreachable" and returns 1.
+# metric SERIES [LABEL]: from http://$CONTROL/metrics, the value of
+# SERIES, such as 'gslb_dnsd_queries_total{transport="udp"}'; with LABEL
+# (such as edge="h-3"), of the series named SERIES whose labels include
+# LABEL, whatever other labels it has. A series the server does not show
+# yet is 0; an unreachable endpoint prints "unreachable" and returns 1.
 metric()
 {
 	local body
@@ -580,7 +621,63 @@ metric()
 		echo unreachable
 		return 1
 	}
-	awk -v s="$1" '
-		$1 == s { v = $2; found = 1 }
+	awk -v n="$1" -v l="${2:-}" '
+		$1 == n && l == "" { v = $2; found = 1 }
+		index($1, n "{") == 1 && l != "" &&
+		    (index($1, "{" l ",") || index($1, "{" l "}") ||
+		     index($1, "," l ",") || index($1, "," l "}")) {
+			v = $2; found = 1
+		}
 		END { print found ? v : 0 }' <<<"$body"
+}
+
+# metric_above SERIES VALUE: the series is now greater than VALUE.
+metric_above()
+{
+	local v
+	v=$(metric "$1") && [ "$v" -gt "$2" ]
+}
+
+# usable_is EDGE 0|1: gslb_dnsd_edge_usable of EDGE (at $CONTROL).
+usable_is()
+{
+	[ "$(metric gslb_dnsd_edge_usable "edge=\"$1\"")" = "$2" ]
+}
+
+# hup_and_wait NAME [RESULT]: SIGHUP to the daemon NAME (start_bg), then
+# one check that reloads_total{result=RESULT} (default ok) moves past its
+# value before the signal within 10 s. The check is "reload RESULT counted",
+# or "reload counted" when RESULT is left out.
+hup_and_wait()
+{
+	local m="gslb_dnsd_reloads_total{result=\"${2:-ok}\"}" before
+	before=$(metric "$m")
+	kill -HUP "${PID_OF[$1]}"
+	expect_within 10 "reload${2:+ $2} counted" metric_above "$m" "$before"
+}
+
+# ---- Answer counts (dnscount) ---------------------------------------------------
+
+# count_answers OUT SERVER NAME [DNSCOUNT-ARGS...]: dnscount for NAME (A)
+# at SERVER (host:port), each query lost after 2 s; the output goes to
+# $T/OUT.txt, and a summary line with lost queries fails a check.
+count_answers()
+{
+	local out=$1 server=$2 name=$3
+	shift 3
+	"$DNSCOUNT" -t 2000 "$@" "$server" "$name" A >"$T/$out.txt" 2>&1
+	expect_match "dnscount $out: no query lost" \
+		'^sent=[0-9]+ answered=[0-9]+ lost=0$' "$(head -n 1 "$T/$out.txt")"
+}
+
+# hits OUT KEY: how often KEY was the answer in $T/OUT.txt (0 if never).
+hits()
+{
+	awk -v k="$2" 'NR > 1 && $1 == k { n = $2 } END { print n + 0 }' "$T/$1.txt"
+}
+
+# keys OUT: the distinct answers of $T/OUT.txt, one per line.
+keys()
+{
+	awk 'NR > 1 { print $1 }' "$T/$1.txt"
 }

@@ -123,7 +123,6 @@ static int dnscount_name_to_wire(const char *name, uint8_t *out, size_t *len);
 static int dnscount_type_parse(const char *s, uint16_t *type);
 static size_t dnscount_build(const struct dnscount_opts *o, uint16_t id,
     const struct dnscount_subnet *ecs, uint8_t *buf);
-static int dnscount_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 static void dnscount_key(const uint8_t *msg, size_t len, bool want_scope,
     const struct dnscount_subnet *ecs, char *key, size_t keylen);
 static size_t dnscount_table_add(struct dnscount_table *t, const char *key);
@@ -314,33 +313,6 @@ dnscount_build(const struct dnscount_opts *o, uint16_t id,
 }
 
 static int
-dnscount_skip_name(const uint8_t *msg, size_t len, size_t *pos)
-{
-	size_t p = *pos;
-
-	for (;;) {
-		uint8_t l;
-
-		if (p >= len)
-			return -1;
-		l = msg[p];
-		if ((l & 0xc0) == 0xc0) {
-			if (p + 2 > len)
-				return -1;
-			*pos = p + 2;
-			return 0;
-		}
-		if (l & 0xc0)
-			return -1;
-		p += 1 + (size_t)l;
-		if (l == 0) {
-			*pos = p;
-			return 0;
-		}
-	}
-}
-
-static int
 dnscount_str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -389,14 +361,14 @@ dnscount_key(const uint8_t *msg, size_t len, bool want_scope,
 		goto scope;
 	}
 	for (unsigned i = 0; i < qd; i++) {
-		if (dnscount_skip_name(msg, len, &pos) != 0 || pos + 4 > len)
+		if (dnsio_skip_name(msg, len, &pos) != 0 || pos + 4 > len)
 			goto malformed;
 		pos += 4;
 	}
 	for (unsigned i = 0; i < an; i++) {
 		uint16_t type, rdlen;
 
-		if (dnscount_skip_name(msg, len, &pos) != 0 || pos + 10 > len)
+		if (dnsio_skip_name(msg, len, &pos) != 0 || pos + 10 > len)
 			goto malformed;
 		type = (uint16_t)(msg[pos] << 8 | msg[pos + 1]);
 		rdlen = (uint16_t)(msg[pos + 8] << 8 | msg[pos + 9]);

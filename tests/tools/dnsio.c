@@ -18,7 +18,6 @@
 
 static int dnsio_wait(int fd, short events, int64_t deadline);
 static int dnsio_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline);
-static int dnsio_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 
 int
 dnsio_addr_parse(const char *s, struct dnsio_addr *a)
@@ -308,8 +307,7 @@ dnsio_flags_str(uint16_t flags, char sep, char *buf)
 	return buf;
 }
 
-/* Step *pos over a possibly compressed name. Returns 0 or -1. */
-static int
+int
 dnsio_skip_name(const uint8_t *msg, size_t len, size_t *pos)
 {
 	size_t p = *pos;

@@ -1,6 +1,6 @@
 /*
- * dnsio: socket and header helpers shared by the test tools dnsdiff and
- * dnsraw.
+ * dnsio: socket and header helpers shared by the test tools dnsdiff,
+ * dnsraw and dnscount.
  *
  * The tools judge gslb-dnsd against NSD, so on purpose they share no code
  * with the daemon: a bug in common/ must not hide itself by being on both
@@ -84,6 +84,13 @@ const char *dnsio_opcode_str(unsigned opcode, char *buf);
  * needs 32 bytes. sep separates the names. Returns buf.
  */
 char *dnsio_flags_str(uint16_t flags, char sep, char *buf);
+
+/*
+ * Step *pos over the (possibly compressed) name at msg[*pos]; a pointer is
+ * not followed. Returns 0 with *pos just past the name, or -1 (then *pos
+ * is unchanged) when the name runs past len or uses a reserved label type.
+ */
+int dnsio_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 
 /* The OPT records found by dnsio_scan(). */
 struct dnsio_opt {

@@ -13,9 +13,7 @@ test_init
 need_tool dig
 need_dnsd
 
-alloc_ports 2
-PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
-CONTROL=127.0.0.1:$CONTROL_PORT
+alloc_dnsd_ports
 ADDRS=(127.0.0.1)
 LISTEN_V6=
 if have_ipv6; then

@@ -12,8 +12,7 @@
 test_init
 need_dnsd
 
-alloc_ports 2
-PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
+alloc_dnsd_ports
 for f in "$TEST_SRC"/*.yaml; do
 	render "$f" "$T/$(basename "$f")" PORT CONTROL_PORT T
 done

@@ -13,9 +13,7 @@ test_init
 need_tool dig
 need_dnsd
 
-alloc_ports 2
-PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
-CONTROL=127.0.0.1:$CONTROL_PORT
+alloc_dnsd_ports
 S=127.0.0.1:$PORT
 
 # install SRC DST: replace DST atomically, so a reload never sees half a file.
@@ -51,23 +49,6 @@ serial_is()
 	[ "$(serial "$1")" = "$2" ]
 }
 
-# hup_and_wait WHAT: SIGHUP, then poll until reloads_total{result=WHAT}
-# moves past its value before the signal.
-hup_and_wait()
-{
-	local m="gslb_dnsd_reloads_total{result=\"$1\"}" before
-	before=$(metric "$m")
-	kill -HUP "$PID"
-	expect_within 10 "reload $1 counted" metric_above "$m" "$before"
-}
-
-# metric_above SERIES VALUE: the series is now greater than VALUE.
-metric_above()
-{
-	local v
-	v=$(metric "$1") && [ "$v" -gt "$2" ]
-}
-
 # Background queries during all reloads: each line is dnsraw's summary.
 Q=$(dns_query_hex 4242 0x100 www.reload.test A)
 (
@@ -87,7 +68,7 @@ expect_eq "v1 serial metric" 1 "$(metric 'gslb_dnsd_zone_serial{zone="reload.tes
 
 # ---- v2 --------------------------------------------------------------------
 install_file "$TEST_SRC/reload.test.zone.2" "$T/reload.test.zone"
-hup_and_wait ok
+hup_and_wait dnsd ok
 wait_for 5 serial_is reload.test 2
 expect_eq "v2 serial" 2 "$(serial reload.test)"
 expect_match "v2 www moved" 'IN A 192\.0\.2\.11$' "$(answer www.reload.test A)"
@@ -98,7 +79,7 @@ expect_eq "v2 serial metric" 2 "$(metric 'gslb_dnsd_zone_serial{zone="reload.tes
 # ---- broken zone: keep v2 ------------------------------------------------------
 install_file "$TEST_SRC/reload.test.zone.broken" "$T/reload.test.zone"
 bad_line=$(grep -n '192\.0\.2\.999' "$T/reload.test.zone" | cut -d: -f1)
-hup_and_wait failed
+hup_and_wait dnsd failed
 expect_eq "broken zone: still serial 2" 2 "$(serial reload.test)"
 expect_match "broken zone: still v2 www" 'IN A 192\.0\.2\.11$' "$(answer www.reload.test A)"
 expect_match "broken zone: 'new' still 192.0.2.2" 'IN A 192\.0\.2\.2$' \
@@ -112,7 +93,7 @@ expect_eq "broken zone: daemon still running" yes "$(is_running dnsd && echo yes
 # ---- broken config: keep v2 -----------------------------------------------------
 install_file "$TEST_SRC/reload.test.zone.4" "$T/reload.test.zone"
 install_file "$T/broken.yaml" "$T/dnsd.yaml"
-hup_and_wait failed
+hup_and_wait dnsd failed
 expect_eq "broken config: still serial 2" 2 "$(serial reload.test)"
 expect_match "broken config: the log says where" \
 	"dnsd\\.yaml:$(grep -n '^no_such_setting' "$T/dnsd.yaml" | cut -d: -f1): .*no_such_setting" \
@@ -120,7 +101,7 @@ expect_match "broken config: the log says where" \
 
 # ---- v4 and a second zone ---------------------------------------------------------
 install_file "$T/two-zones.yaml" "$T/dnsd.yaml"
-hup_and_wait ok
+hup_and_wait dnsd ok
 wait_for 5 serial_is reload.test 4
 expect_eq "v4 serial" 4 "$(serial reload.test)"
 expect_match "v4: 'new' is gone" '^NXDOMAIN' "$(answer new.reload.test A)"
@@ -131,7 +112,7 @@ expect_eq "added zone serial metric" 7 "$(metric 'gslb_dnsd_zone_serial{zone="ad
 
 # ---- the second zone removed again ---------------------------------------------------
 install_file "$T/base.yaml" "$T/dnsd.yaml"
-hup_and_wait ok
+hup_and_wait dnsd ok
 wait_for 5 serial_is added.test ""
 expect_match "removed zone is REFUSED" '^REFUSED' "$(answer www.added.test A)"
 expect_eq "reload.test still at 4" 4 "$(serial reload.test)"

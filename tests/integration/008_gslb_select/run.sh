@@ -21,75 +21,21 @@
 test_init
 need_dnsd
 
-DNSCOUNT=$top_builddir/tests/tools/dnscount
-[ -x "$DNSCOUNT" ] || fail "test tool not built ($DNSCOUNT): run make check"
+need_built "$DNSCOUNT"
 
-alloc_ports 2
-PORT=${PORTS[0]} CONTROL_PORT=${PORTS[1]}
-CONTROL=127.0.0.1:$CONTROL_PORT
+alloc_dnsd_ports
 S=127.0.0.1:$PORT
 cp "$TEST_SRC/topology.yaml" "$TEST_SRC/stream.example.zone" "$T/"
 printf 'overrides: []\n' >"$T/admin.yaml"
 render "$TEST_SRC/dnsd.yaml.in" "$T/dnsd.yaml" PORT CONTROL_PORT
 dnsd_start dnsd "$T/dnsd.yaml" 127.0.0.1 "$PORT"
-PID=${PID_OF[dnsd]}
 
-# count OUT NAME [DNSCOUNT-ARGS...]: run dnscount for NAME.stream.example
-# (A), output in $T/OUT.txt; a summary line with lost queries fails.
+# count OUT NAME [DNSCOUNT-ARGS...]: count_answers for NAME.stream.example.
 count()
 {
-	local out=$T/$1.txt name=$2.stream.example
+	local out=$1 name=$2
 	shift 2
-	"$DNSCOUNT" -t 2000 "$@" "$S" "$name" A >"$out" 2>&1
-	expect_match "dnscount $(basename "$out" .txt): no query lost" \
-		'^sent=[0-9]+ answered=[0-9]+ lost=0$' "$(head -n 1 "$out")"
-}
-
-# hits OUT KEY: how often KEY was the answer in $T/OUT.txt (0 if never).
-hits()
-{
-	awk -v k="$2" 'NR > 1 && $1 == k { n = $2 } END { print n + 0 }' "$T/$1.txt"
-}
-
-# keys OUT: the distinct answers of $T/OUT.txt, one per line.
-keys()
-{
-	awk 'NR > 1 { print $1 }' "$T/$1.txt"
-}
-
-# within WHAT LOW HIGH VALUE: LOW <= VALUE <= HIGH.
-within()
-{
-	CHECKS=$((CHECKS + 1))
-	if [[ "$4" =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		check_passed "$1 ($4 in $2..$3)"
-	else
-		check_failed "$1: [$4] not in $2..$3"
-	fi
-}
-
-# gmetric NAME LABEL: the value of the series NAME whose labels include
-# LABEL (such as edge="h-3"), whatever other labels it has; 0 if absent.
-gmetric()
-{
-	local body
-	body=$(http_get "$CONTROL" /metrics) || {
-		echo unreachable
-		return 1
-	}
-	awk -v n="$1" -v l="$2" '
-		index($1, n "{") == 1 &&
-		    (index($1, "{" l ",") || index($1, "{" l "}") ||
-		     index($1, "," l ",") || index($1, "," l "}")) {
-			v = $2; found = 1
-		}
-		END { print found ? v : 0 }' <<<"$body"
-}
-
-# usable_is EDGE 0|1
-usable_is()
-{
-	[ "$(gmetric gslb_dnsd_edge_usable "edge=\"$1\"")" = "$2" ]
+	count_answers "$out" "$S" "$name.stream.example" "$@"
 }
 
 # admin_post JSON: POST /v1/admin; the HTTP status goes to stdout.
@@ -111,27 +57,12 @@ admin_post()
 	sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$reply"
 }
 
-# hup_and_wait: SIGHUP, then wait until the reload is counted.
-hup_and_wait()
-{
-	local m='gslb_dnsd_reloads_total{result="ok"}' before
-	before=$(metric "$m")
-	kill -HUP "$PID"
-	expect_within 10 "reload counted" metric_above "$m" "$before"
-}
-
-metric_above()
-{
-	local v
-	v=$(metric "$1") && [ "$v" -gt "$2" ]
-}
-
 # ---- weighted: 1:3 --------------------------------------------------------------
 
 m_w='gslb_dnsd_pool_answers_total{pool="w.stream.example"}'
 b_w=$(metric "$m_w")
-b_wa1=$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-1"')
-b_wa2=$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-2"')
+b_wa1=$(metric gslb_dnsd_edge_answers_total 'edge="wa-1"')
+b_wa2=$(metric gslb_dnsd_edge_answers_total 'edge="wa-2"')
 b_site=$(metric 'gslb_dnsd_site_answers_total{site="wa"}')
 b_ecs=$(metric gslb_dnsd_ecs_total)
 count weighted w -n 10000 -w 32 -e 198.51.100.0/24 -S
@@ -146,21 +77,21 @@ expect_eq "pool answers counted" "$((b_w + 10000))" "$(metric "$m_w")"
 expect_eq "site answers counted" "$((b_site + 10000))" \
 	"$(metric 'gslb_dnsd_site_answers_total{site="wa"}')"
 expect_eq "wa-1 answers counted as received" "$((b_wa1 + n1))" \
-	"$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-1"')"
+	"$(metric gslb_dnsd_edge_answers_total 'edge="wa-1"')"
 expect_eq "wa-2 answers counted as received" "$((b_wa2 + n2))" \
-	"$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-2"')"
+	"$(metric gslb_dnsd_edge_answers_total 'edge="wa-2"')"
 expect_eq "ECS queries counted" "$((b_ecs + 10000))" "$(metric gslb_dnsd_ecs_total)"
 # Counters count from the start: a reload that changes nothing must not
 # set them back to 0 (Prometheus would read a restart).
 b_w=$(metric "$m_w")
-b_wa1=$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-1"')
+b_wa1=$(metric gslb_dnsd_edge_answers_total 'edge="wa-1"')
 b_site=$(metric 'gslb_dnsd_site_answers_total{site="wa"}')
-hup_and_wait
+hup_and_wait dnsd
 expect_eq "pool answers survive a reload" "$b_w" "$(metric "$m_w")"
 expect_eq "site answers survive a reload" "$b_site" \
 	"$(metric 'gslb_dnsd_site_answers_total{site="wa"}')"
 expect_eq "edge answers survive a reload" "$b_wa1" \
-	"$(gmetric gslb_dnsd_edge_answers_total 'edge="wa-1"')"
+	"$(metric gslb_dnsd_edge_answers_total 'edge="wa-1"')"
 
 # ---- round robin: even, weights ignored -------------------------------------------
 
@@ -238,12 +169,12 @@ expect_eq "h-3 back: every client has its first edge again" 0 "$(moved h1 h3)"
 # h-7 down by admin.yaml and SIGHUP.
 n_h7=$(answers h1 | awk '$2 == "127.0.12.17"' | wc -l)
 printf 'overrides:\n  - edge: h-7\n    state: down\n' >"$T/admin.yaml"
-hup_and_wait
+hup_and_wait dnsd
 expect_within 5 "admin.yaml: h-7 not usable" usable_is h-7 0
 clients h4 203.0.0.0/24
 expect_eq "admin.yaml h-7 down: its $n_h7 clients moved, nobody else" "$n_h7" "$(moved h1 h4)"
 printf 'overrides: []\n' >"$T/admin.yaml"
-hup_and_wait
+hup_and_wait dnsd
 expect_within 5 "admin.yaml emptied: h-7 usable" usable_is h-7 1
 clients h5 203.0.0.0/24
 expect_eq "h-7 back: every client has its first edge again" 0 "$(moved h1 h5)"
@@ -260,7 +191,7 @@ printf '%s\n' 'overrides:' \
 	'  - { site: fo, state: draining }' \
 	'  - { edge: fb-1, state: down }' \
 	'  - { edge: sf-1, state: down }' >"$T/admin.yaml"
-hup_and_wait
+hup_and_wait dnsd
 expect_within 5 "fo-1 draining: not usable" usable_is fo-1 0
 expect_within 5 "sf-1 down: not usable" usable_is sf-1 0
 count fo-down fo -n 100
@@ -282,7 +213,7 @@ count fo-one fo -n 100
 expect_eq "fo-2 up, fo-1 draining: only fo-2" "127.0.15.2 100" "$(tail -n +2 "$T/fo-one.txt")"
 expect_eq "POST /v1/admin fo-2 clear: 200" 200 "$(admin_post '{"edge":"fo-2","state":"clear"}')"
 printf 'overrides: []\n' >"$T/admin.yaml"
-hup_and_wait
+hup_and_wait dnsd
 expect_within 5 "overrides gone: sf-1 usable" usable_is sf-1 1
 count fb-up fb -n 100
 expect_eq "fallback pool's own edge back" "127.0.16.1 100" "$(tail -n +2 "$T/fb-up.txt")"
@@ -292,7 +223,7 @@ expect_eq "fallback pool's own edge back" "127.0.16.1 100" "$(tail -n +2 "$T/fb-
 expect_eq "POST /v1/admin unknown edge: 404" 404 "$(admin_post '{"edge":"nope","state":"down"}')"
 expect_eq "POST /v1/admin bad state: 400" 400 "$(admin_post '{"edge":"h-1","state":"broken"}')"
 expect_eq "POST /v1/admin not JSON: 400" 400 "$(admin_post 'edge=h-1')"
-expect_eq "h-1 still usable" 1 "$(gmetric gslb_dnsd_edge_usable 'edge="h-1"')"
+expect_eq "h-1 still usable" 1 "$(metric gslb_dnsd_edge_usable 'edge="h-1"')"
 
 stop dnsd 5
 expect_eq "SIGTERM: exit status 0" 0 "$STOP_STATUS"

@@ -25,10 +25,8 @@ test_init
 need_dnsd
 need_tool openssl
 
-DNSCOUNT=$top_builddir/tests/tools/dnscount
 STATEFEED=$top_builddir/tests/tools/statefeed
-[ -x "$DNSCOUNT" ] || fail "test tool not built ($DNSCOUNT): run make check"
-[ -x "$STATEFEED" ] || fail "test tool not built ($STATEFEED): run make check"
+need_built "$DNSCOUNT" "$STATEFEED"
 
 VALID_FOR=2  # seconds a feed entry stays valid (statefeed republishes every 1 s)
 STALE_KEEP=3 # seconds an expired entry keeps its state
@@ -105,36 +103,10 @@ signed_post()
 		"X-Gslb-Signature: $(sign "$t" POST "$2" "$3")"
 }
 
-# gmetric NAME LABEL: the value of the series NAME whose labels include
-# LABEL (such as edge="lon-1"), whatever other labels it has, from the
-# dnsd at $CONTROL; 0 if absent.
-gmetric()
-{
-	local body
-	body=$(http_get "$CONTROL" /metrics) || {
-		echo unreachable
-		return 1
-	}
-	awk -v n="$1" -v l="$2" '
-		$1 == n && l == "" { v = $2; found = 1 }
-		index($1, n "{") == 1 && l != "" &&
-		    (index($1, "{" l ",") || index($1, "{" l "}") ||
-		     index($1, "," l ",") || index($1, "," l "}")) {
-			v = $2; found = 1
-		}
-		END { print found ? v : 0 }' <<<"$body"
-}
-
-# usable_is EDGE 0|1 (at $CONTROL)
-usable_is()
-{
-	[ "$(gmetric gslb_dnsd_edge_usable "edge=\"$1\"")" = "$2" ]
-}
-
 # site_load_is SITE VALUE: the site's load, as a number, is VALUE.
 site_load_is()
 {
-	awk -v a="$(gmetric gslb_dnsd_site_load "site=\"$1\"")" -v b="$2" \
+	awk -v a="$(metric gslb_dnsd_site_load "site=\"$1\"")" -v b="$2" \
 		'BEGIN { d = a - b; exit !(d < 0.0005 && d > -0.0005) }'
 }
 
@@ -156,12 +128,12 @@ feed_age_at_least()
 # feed_updates_at_least N: the dnsd at $CONTROL took N feed answers.
 feed_updates_at_least()
 {
-	[ "$(gmetric gslb_dnsd_state_updates_total 'result="ok"')" -ge "$1" ]
+	[ "$(metric gslb_dnsd_state_updates_total 'result="ok"')" -ge "$1" ]
 }
 
 stale_edges_is()
 {
-	[ "$(gmetric gslb_dnsd_state_stale_edges '')" = "$1" ]
+	[ "$(metric gslb_dnsd_state_stale_edges)" = "$1" ]
 }
 
 # rejected_feeds: feed answers a dnsd refused, by any counter of
@@ -173,33 +145,10 @@ rejected_feeds()
 		END { print n + 0 }'
 }
 
-# count OUT PORT N: dnscount N queries for live to the dnsd on PORT.
+# count OUT PORT N: count_answers, N queries for live to the dnsd on PORT.
 count()
 {
-	"$DNSCOUNT" -n "$3" -w 16 -t 2000 "127.0.0.1:$2" live.stream.example A \
-		>"$T/$1.txt" 2>&1
-	expect_match "dnscount $1: no query lost" '^sent=[0-9]+ answered=[0-9]+ lost=0$' \
-		"$(head -n 1 "$T/$1.txt")"
-}
-
-hits()
-{
-	awk -v k="$2" 'NR > 1 && $1 == k { n = $2 } END { print n + 0 }' "$T/$1.txt"
-}
-
-keys()
-{
-	awk 'NR > 1 { print $1 }' "$T/$1.txt" | paste -sd' ' -
-}
-
-within()
-{
-	CHECKS=$((CHECKS + 1))
-	if [[ "$4" =~ ^[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		check_passed "$1 ($4 in $2..$3)"
-	else
-		check_failed "$1: [$4] not in $2..$3"
-	fi
+	count_answers "$1" "127.0.0.1:$2" live.stream.example -n "$3" -w 16
 }
 
 now_ms()
@@ -260,7 +209,7 @@ done
 CONTROL=$A_CONTROL
 
 count base "$A_PORT" 1000
-expect_eq "all up, load 0.1: lon's two edges only" "127.0.21.1 127.0.21.2" "$(keys base)"
+expect_eq "all up, load 0.1: lon's two edges only" "127.0.21.1 127.0.21.2" "$(keys base | paste -sd' ' -)"
 within "all up: lon-1 about half" 400 600 "$(hits base 127.0.21.1)"
 
 # ---- An edge down: gone from the next answers ----------------------------------------
@@ -270,7 +219,7 @@ CHANGED_AT=$(now_ms)
 kill -HUP "${PID_OF[sf1]}"
 change_and_time "lon-1 down in the feed (SIGHUP): not usable within 1 s" usable_is lon-1 0
 count down "$A_PORT" 1000
-expect_eq "lon-1 down: every answer is lon-2" "127.0.21.2" "$(keys down)"
+expect_eq "lon-1 down: every answer is lon-2" "127.0.21.2" "$(keys down | paste -sd' ' -)"
 
 write_state up 100 up 100
 CHANGED_AT=$(now_ms)
@@ -279,7 +228,7 @@ expect_match "POST /v1/set (signed) to statefeed" '^20[04]$' \
 kill -HUP "${PID_OF[sf2]}"
 change_and_time "lon-1 up again (POST /v1/set): usable within 1 s" usable_is lon-1 1
 count up "$A_PORT" 1000
-expect_eq "lon-1 back: both lon edges" "127.0.21.1 127.0.21.2" "$(keys up)"
+expect_eq "lon-1 back: both lon edges" "127.0.21.1 127.0.21.2" "$(keys up | paste -sd' ' -)"
 
 # ---- draining and full: not handed out; full counts as fully loaded ---------------------
 
@@ -289,9 +238,9 @@ expect_within 5 "lon-1 draining: not usable" usable_is lon-1 0
 write_state full 1000 up 100
 publish
 expect_within 5 "lon-1 full: lon's load is (1.0 + 0.1) / 2" site_load_is lon 0.55
-expect_eq "lon-1 full: not usable" 0 "$(gmetric gslb_dnsd_edge_usable 'edge="lon-1"')"
+expect_eq "lon-1 full: not usable" 0 "$(metric gslb_dnsd_edge_usable 'edge="lon-1"')"
 count full "$A_PORT" 400
-expect_eq "lon-1 full: every answer is lon-2" "127.0.21.2" "$(keys full)"
+expect_eq "lon-1 full: every answer is lon-2" "127.0.21.2" "$(keys full | paste -sd' ' -)"
 
 # ---- Consistent hash with a load bound ---------------------------------------------------
 
@@ -339,9 +288,9 @@ publish
 expect_within 5 "A sees lon-1 down" usable_is lon-1 0
 CONTROL=$C_CONTROL
 expect_eq "wrong secret: lon-1 still usable on C" 1 \
-	"$(gmetric gslb_dnsd_edge_usable 'edge="lon-1"')"
+	"$(metric gslb_dnsd_edge_usable 'edge="lon-1"')"
 count c "$C_PORT" 400
-expect_eq "wrong secret: C answers with both lon edges" "127.0.21.1 127.0.21.2" "$(keys c)"
+expect_eq "wrong secret: C answers with both lon edges" "127.0.21.1 127.0.21.2" "$(keys c | paste -sd' ' -)"
 CONTROL=$A_CONTROL
 write_state up 100 up 100
 publish
@@ -386,22 +335,22 @@ printf '%s' '{"edge":"lon-2","state":"down"}' >"$T/admin.json"
 expect_eq "unsigned POST /v1/admin: 401" 401 \
 	"$(http_post "$A_CONTROL" /v1/admin "$T/admin.json")"
 expect_eq "unsigned POST /v1/admin: lon-2 still usable" 1 \
-	"$(gmetric gslb_dnsd_edge_usable 'edge="lon-2"')"
+	"$(metric gslb_dnsd_edge_usable 'edge="lon-2"')"
 t=$(date +%s)
 sig=$(sign "$t" POST /v1/admin "$T/admin.json")
 expect_eq "signed POST /v1/admin: 200" 200 \
 	"$(http_post "$A_CONTROL" /v1/admin "$T/admin.json" "X-Gslb-Time: $t" "X-Gslb-Signature: $sig")"
 expect_eq "signed POST /v1/admin: lon-2 not usable" 0 \
-	"$(gmetric gslb_dnsd_edge_usable 'edge="lon-2"')"
+	"$(metric gslb_dnsd_edge_usable 'edge="lon-2"')"
 expect_eq "the same signed request again (a replay): 401" 401 \
 	"$(http_post "$A_CONTROL" /v1/admin "$T/admin.json" "X-Gslb-Time: $t" "X-Gslb-Signature: $sig")"
 printf '%s' '{"edge":"lon-2","state":"clear"}' >"$T/admin.json"
 expect_eq "signed clear: 200" 200 "$(signed_post "$A_CONTROL" /v1/admin "$T/admin.json")"
-expect_eq "cleared: lon-2 usable" 1 "$(gmetric gslb_dnsd_edge_usable 'edge="lon-2"')"
+expect_eq "cleared: lon-2 usable" 1 "$(metric gslb_dnsd_edge_usable 'edge="lon-2"')"
 
 for CONTROL in "$A_CONTROL" "$B_CONTROL"; do
 	expect_eq "$CONTROL, alone on its feed: no feed request failed" 0 \
-		"$(gmetric gslb_dnsd_state_updates_total 'result="error"')"
+		"$(metric gslb_dnsd_state_updates_total 'result="error"')"
 	expect_eq "$CONTROL, alone on its feed: no feed answer rejected" 0 "$(rejected_feeds)"
 done
 
@@ -415,7 +364,7 @@ CONTROL=$D_CONTROL
 expect_within 15 "D took 5 feed answers" feed_updates_at_least 5
 for CONTROL in "$B_CONTROL" "$D_CONTROL"; do
 	expect_eq "$CONTROL, sharing a feed and a secret: no feed request failed" 0 \
-		"$(gmetric gslb_dnsd_state_updates_total 'result="error"')"
+		"$(metric gslb_dnsd_state_updates_total 'result="error"')"
 done
 expect_eq "the statefeed they share refused no request" 0 \
 	"$(grep -c 'refused' "${LOG_OF[sf2]}")"
@@ -436,21 +385,21 @@ stop sf2 5
 STOPPED_AT=$SECONDS
 expect_within $((VALID_FOR + 3)) "A: lon-1 and lon-2 stale after valid_for" stale_edges_is 2
 expect_eq "A: stale lon-1 keeps its state (up) for stale_keep" 1 \
-	"$(gmetric gslb_dnsd_edge_usable 'edge="lon-1"')"
+	"$(metric gslb_dnsd_edge_usable 'edge="lon-1"')"
 expect_within $((VALID_FOR + STALE_KEEP + 3)) "A: after stale_keep, lon-1 follows stale_then (down)" \
 	usable_is lon-1 0
 expect_ge "A: not before valid_for + stale_keep (s)" $((VALID_FOR + STALE_KEEP - 1)) \
 	$((SECONDS - STOPPED_AT))
 count stale-a "$A_PORT" 500
-expect_eq "A: lon all down: every answer from sto" "127.0.22.1" "$(keys stale-a)"
-expect_eq "A: still two stale edges" 2 "$(gmetric gslb_dnsd_state_stale_edges '')"
+expect_eq "A: lon all down: every answer from sto" "127.0.22.1" "$(keys stale-a | paste -sd' ' -)"
+expect_eq "A: still two stale edges" 2 "$(metric gslb_dnsd_state_stale_edges)"
 expect_within 3 "A: the feed's age shows the outage" feed_age_at_least $((VALID_FOR + STALE_KEEP))
 CONTROL=$B_CONTROL
 expect_within 3 "B: after stale_keep, lon-2 follows stale_then (up)" usable_is lon-2 1
-expect_eq "B: lon-1 up too" 1 "$(gmetric gslb_dnsd_edge_usable 'edge="lon-1"')"
-expect_eq "B: two stale edges" 2 "$(gmetric gslb_dnsd_state_stale_edges '')"
+expect_eq "B: lon-1 up too" 1 "$(metric gslb_dnsd_edge_usable 'edge="lon-1"')"
+expect_eq "B: two stale edges" 2 "$(metric gslb_dnsd_state_stale_edges)"
 count stale-b "$B_PORT" 500
-expect_eq "B: both lon edges answer again" "127.0.21.1 127.0.21.2" "$(keys stale-b)"
+expect_eq "B: both lon edges answer again" "127.0.21.1 127.0.21.2" "$(keys stale-b | paste -sd' ' -)"
 
 for name in a b c; do
 	stop "$name" 5
