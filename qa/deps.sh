@@ -3,16 +3,22 @@
 #
 # Idempotent and quiet when everything is there: it only runs apt-get
 # (update, then install) when a package is missing. Distro packages of the
-# peers we test against (nsd, gdnsd) would start system services on port
-# 53; they are installed without starting and, if running as services,
-# stopped and disabled. Our tests start their own instances on loopback.
+# peers we test against (nsd, gdnsd on port 53; nginx, the RTMP origin, on
+# port 80) would start system services; they are installed without
+# starting and, if running as services, stopped and disabled. Our tests
+# start their own instances on loopback.
+#
+# RTMP: nginx (not nginx-light, which in Debian 12 is a metapackage that
+# adds an HTTP module on top of nginx) is the least that loads
+# libnginx-mod-rtmp; ffmpeg and rtmpdump are the publisher and players.
 set -eu
 
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libclang-rt-14-dev libevent-dev libldns-dev libc-ares-dev libmaxminddb-dev
 libcmocka-dev libcyaml-dev libyaml-dev libjansson-dev libssl-dev dnsutils
-knot-dnsutils ldnsutils nsd gdnsd dnsperf mmdb-bin iproute2 procps"
-SERVICES="nsd gdnsd"
+knot-dnsutils ldnsutils nsd gdnsd dnsperf mmdb-bin iproute2 procps
+nginx libnginx-mod-rtmp ffmpeg rtmpdump"
+SERVICES="nsd gdnsd nginx"
 POLICY=/usr/sbin/policy-rc.d
 
 if ! command -v dpkg-query >/dev/null 2>&1 ||
@@ -75,7 +81,7 @@ if [ -n "$missing" ]; then
 	echo "deps.sh: installed:$missing"
 fi
 
-# ---- No distro DNS server left running as a service ----
+# ---- No distro DNS or web server left running as a service ----
 
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 	for s in $SERVICES; do
@@ -87,9 +93,9 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		fi
 	done
 else
-	# No systemd: only nsd ships a SysV script. Look at the pid file of
-	# the system instance only, never at other nsd processes (tests run
-	# their own).
+	# No systemd: nsd and nginx ship SysV scripts. Look at the pid file
+	# of the system instance only, never at other nsd or nginx processes
+	# (tests run their own).
 	if is_installed nsd && [ -x /etc/init.d/nsd ]; then
 		pidfile=$(nsd-checkconf -o pidfile /etc/nsd/nsd.conf \
 		    2>/dev/null || echo /run/nsd/nsd.pid)
@@ -101,6 +107,17 @@ else
 		if ls /etc/rc[2-5].d/S*nsd >/dev/null 2>&1; then
 			$SUDO update-rc.d nsd disable >/dev/null 2>&1 || true
 			echo "deps.sh: disabled the nsd service at boot"
+		fi
+	fi
+	if is_installed nginx && [ -x /etc/init.d/nginx ]; then
+		if [ -s /run/nginx.pid ] &&
+		    kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+			$SUDO /etc/init.d/nginx stop >/dev/null 2>&1 || true
+			echo "deps.sh: stopped the nginx service"
+		fi
+		if ls /etc/rc[2-5].d/S*nginx >/dev/null 2>&1; then
+			$SUDO update-rc.d nginx disable >/dev/null 2>&1 || true
+			echo "deps.sh: disabled the nginx service at boot"
 		fi
 	fi
 fi
