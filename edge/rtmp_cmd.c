@@ -753,92 +753,74 @@ rtmp_cmd_play_start(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
 	return RC_OK;
 }
 
+/*
+ * One onStatus on stream sid, optionally after a user control event
+ * (uc >= 0), then set and clear stream state bits; all or nothing.
+ */
+static int
+rtmp_cmd_notify(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
+    uint32_t sid, int uc, const char *level, const char *code,
+    const char *description, const char *name, uint8_t set, uint8_t clear)
+{
+	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
+	int rc = RC_OK;
+
+	if (!rtmp_cmd_sid_ok(s, sid))
+		return RC_NOTFOUND;
+	if (uc >= 0)
+		rc = rtmp_cmd_out_uc(out, (uint16_t)uc, sid);
+	if (rc == RC_OK)
+		rc = rtmp_cmd_out_status(out, "onStatus", sid, level, code,
+		    description, name);
+	if (rc != RC_OK) {
+		rtmp_cmd_out_undo(out, mk);
+		return rc;
+	}
+	s->st[sid] = (uint8_t)((s->st[sid] | set) & ~clear);
+	return RC_OK;
+}
+
 int
 rtmp_cmd_play_not_found(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
     uint32_t sid, const char *name)
 {
-	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
-	int rc;
-
-	if (!rtmp_cmd_sid_ok(s, sid))
-		return RC_NOTFOUND;
-	rc = rtmp_cmd_out_status(out, "onStatus", sid, "error",
-	    "NetStream.Play.StreamNotFound", "No such stream.", name);
-	if (rc != RC_OK)
-		rtmp_cmd_out_undo(out, mk);
-	return rc;
+	return rtmp_cmd_notify(s, out, sid, -1, "error",
+	    "NetStream.Play.StreamNotFound", "No such stream.", name, 0, 0);
 }
 
 int
 rtmp_cmd_play_stop(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
     uint32_t sid, const char *name)
 {
-	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
-	int rc;
-
-	if (!rtmp_cmd_sid_ok(s, sid))
-		return RC_NOTFOUND;
-	rc = rtmp_cmd_out_uc(out, RTMP_MSG_UC_STREAM_EOF, sid);
-	if (rc == RC_OK)
-		rc = rtmp_cmd_out_status(out, "onStatus", sid, "status",
-		    "NetStream.Play.Stop", "Stopped playing.", name);
-	if (rc != RC_OK) {
-		rtmp_cmd_out_undo(out, mk);
-		return rc;
-	}
-	s->st[sid] &= (uint8_t)~RTMP_CMD_ST_PLAYING;
-	return RC_OK;
+	return rtmp_cmd_notify(s, out, sid, RTMP_MSG_UC_STREAM_EOF, "status",
+	    "NetStream.Play.Stop", "Stopped playing.", name, 0,
+	    RTMP_CMD_ST_PLAYING);
 }
 
 int
 rtmp_cmd_unpublish_notify(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
     uint32_t sid, const char *name)
 {
-	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
-	int rc;
-
-	if (!rtmp_cmd_sid_ok(s, sid))
-		return RC_NOTFOUND;
-	rc = rtmp_cmd_out_status(out, "onStatus", sid, "status",
-	    "NetStream.Play.UnpublishNotify", "Stream unpublished.", name);
-	if (rc != RC_OK)
-		rtmp_cmd_out_undo(out, mk);
-	return rc;
+	return rtmp_cmd_notify(s, out, sid, -1, "status",
+	    "NetStream.Play.UnpublishNotify", "Stream unpublished.", name, 0,
+	    0);
 }
 
 int
 rtmp_cmd_publish_start(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
     uint32_t sid, const char *name)
 {
-	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
-	int rc;
-
-	if (!rtmp_cmd_sid_ok(s, sid))
-		return RC_NOTFOUND;
-	rc = rtmp_cmd_out_status(out, "onStatus", sid, "status",
-	    "NetStream.Publish.Start", "Start publishing", name);
-	if (rc != RC_OK) {
-		rtmp_cmd_out_undo(out, mk);
-		return rc;
-	}
-	s->st[sid] |= RTMP_CMD_ST_PUBLISHING;
-	return RC_OK;
+	return rtmp_cmd_notify(s, out, sid, -1, "status",
+	    "NetStream.Publish.Start", "Start publishing", name,
+	    RTMP_CMD_ST_PUBLISHING, 0);
 }
 
 int
 rtmp_cmd_publish_bad_name(struct rtmp_cmd_session *s, struct rtmp_cmd_out *out,
     uint32_t sid, const char *name)
 {
-	struct rtmp_cmd_mark mk = rtmp_cmd_out_mark(out);
-	int rc;
-
-	if (!rtmp_cmd_sid_ok(s, sid))
-		return RC_NOTFOUND;
-	rc = rtmp_cmd_out_status(out, "onStatus", sid, "error",
-	    "NetStream.Publish.BadName", "Already publishing", name);
-	if (rc != RC_OK)
-		rtmp_cmd_out_undo(out, mk);
-	return rc;
+	return rtmp_cmd_notify(s, out, sid, -1, "error",
+	    "NetStream.Publish.BadName", "Already publishing", name, 0, 0);
 }
 
 const char *
