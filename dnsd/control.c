@@ -105,6 +105,15 @@ metric_head(struct evbuffer *b, const char *name, const char *type,
 	    type);
 }
 
+/* A metric with one unlabelled value. */
+static void
+metric_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t value)
+{
+	metric_head(b, name, type, help);
+	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)value);
+}
+
 /* One counter family per pool: name, help and the counter array. */
 static const struct {
 	const char *name;
@@ -234,35 +243,24 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_dropped_total{reason=\"%s\"} %llu\n",
 		    stats_drop_name(i), (unsigned long long)s.dropped[i]);
-	metric_head(b, "gslb_dnsd_truncated_total", "counter",
-	    "Responses sent with TC set.");
-	evbuffer_add_printf(b, "gslb_dnsd_truncated_total %llu\n",
-	    (unsigned long long)s.truncated);
-	metric_head(b, "gslb_dnsd_udp_batches_total", "counter",
+	metric_one(b, "gslb_dnsd_truncated_total", "counter",
+	    "Responses sent with TC set.", s.truncated);
+	metric_one(b, "gslb_dnsd_udp_batches_total", "counter",
 	    "recvmmsg() calls that returned datagrams (queries per batch = "
-	    "udp queries / batches).");
-	evbuffer_add_printf(b, "gslb_dnsd_udp_batches_total %llu\n",
-	    (unsigned long long)s.udp_batches);
-	metric_head(b, "gslb_dnsd_edns_total", "counter",
-	    "Queries that carried EDNS.");
-	evbuffer_add_printf(b, "gslb_dnsd_edns_total %llu\n",
-	    (unsigned long long)s.edns);
-	metric_head(b, "gslb_dnsd_tcp_connections_total", "counter",
-	    "TCP connections accepted.");
-	evbuffer_add_printf(b, "gslb_dnsd_tcp_connections_total %llu\n",
-	    (unsigned long long)d->tcp_counts.connections);
-	metric_head(b, "gslb_dnsd_tcp_rejected_total", "counter",
-	    "TCP connections closed at once: tcp_max_clients reached.");
-	evbuffer_add_printf(b, "gslb_dnsd_tcp_rejected_total %llu\n",
-	    (unsigned long long)d->tcp_counts.rejected);
-	metric_head(b, "gslb_dnsd_tcp_timeouts_total", "counter",
-	    "TCP connections closed after tcp_idle_timeout.");
-	evbuffer_add_printf(b, "gslb_dnsd_tcp_timeouts_total %llu\n",
-	    (unsigned long long)d->tcp_counts.timeouts);
-	metric_head(b, "gslb_dnsd_tcp_clients", "gauge",
-	    "TCP connections open now.");
-	evbuffer_add_printf(b, "gslb_dnsd_tcp_clients %llu\n",
-	    (unsigned long long)d->tcp_counts.current);
+	    "udp queries / batches).",
+	    s.udp_batches);
+	metric_one(b, "gslb_dnsd_edns_total", "counter",
+	    "Queries that carried EDNS.", s.edns);
+	metric_one(b, "gslb_dnsd_tcp_connections_total", "counter",
+	    "TCP connections accepted.", d->tcp_counts.connections);
+	metric_one(b, "gslb_dnsd_tcp_rejected_total", "counter",
+	    "TCP connections closed at once: tcp_max_clients reached.",
+	    d->tcp_counts.rejected);
+	metric_one(b, "gslb_dnsd_tcp_timeouts_total", "counter",
+	    "TCP connections closed after tcp_idle_timeout.",
+	    d->tcp_counts.timeouts);
+	metric_one(b, "gslb_dnsd_tcp_clients", "gauge",
+	    "TCP connections open now.", d->tcp_counts.current);
 	metric_head(b, "gslb_dnsd_reloads_total", "counter",
 	    "Reloads (SIGHUP), by result.");
 	evbuffer_add_printf(b,
@@ -277,17 +275,13 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 		    "gslb_dnsd_zone_serial{zone=\"%s\"} %u\n",
 		    snap->env.db->zones[i]->name,
 		    snap->env.db->zones[i]->serial);
-	metric_head(b, "gslb_dnsd_ecs_total", "counter",
-	    "Queries that carried EDNS Client Subnet.");
-	evbuffer_add_printf(b, "gslb_dnsd_ecs_total %llu\n",
-	    (unsigned long long)s.ecs);
+	metric_one(b, "gslb_dnsd_ecs_total", "counter",
+	    "Queries that carried EDNS Client Subnet.", s.ecs);
 	if (snap && snap->env.gslb)
 		control_metrics_gslb(d, b, snap->env.gslb);
-	metric_head(b, "gslb_dnsd_uptime_seconds", "gauge",
-	    "Seconds since start.");
-	evbuffer_add_printf(b, "gslb_dnsd_uptime_seconds %llu\n",
-	    (unsigned long long)((monotime_now() - d->started_at) /
-		MONOTIME_SEC));
+	metric_one(b, "gslb_dnsd_uptime_seconds", "gauge",
+	    "Seconds since start.",
+	    ((monotime_now() - d->started_at) / MONOTIME_SEC));
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

@@ -98,6 +98,27 @@ query_error(struct query *q, const uint8_t *pkt, uint8_t *out, uint16_t flags,
 	return HDR_LEN;
 }
 
+/*
+ * Append our OPT, with no options, to a header-only answer of n bytes
+ * and count it in ARCOUNT; returns the new length.
+ */
+static size_t
+query_put_bare_opt(const struct query *q, const struct query_env *env,
+    uint8_t *out, size_t cap, size_t n)
+{
+	struct wire_writer ww;
+
+	wire_writer_init(&ww, out, cap);
+	ww.pos = n;
+	wire_put_u8(&ww, 0);
+	wire_put_u16(&ww, T_OPT);
+	wire_put_u16(&ww, env->udp_payload);
+	wire_put_u32(&ww, q->edns_do ? 0x8000 : 0);
+	wire_put_u16(&ww, 0);
+	out[11] = 1;
+	return ww.pos;
+}
+
 /* FORMERR as NSD sends it: RD and the opcode kept, nothing else. */
 static size_t
 query_formerr(struct query *q, const uint8_t *pkt, uint8_t *out)
@@ -341,17 +362,8 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 			/* NSD 4.6 answers NOERROR with its OPT. */
 			uint16_t f = q->flags & (F_RD | 0x7800);
 			size_t n = query_error(q, pkt, out, f, RC_NOERROR);
-			struct wire_writer ww;
 
-			wire_writer_init(&ww, out, cap);
-			ww.pos = n;
-			wire_put_u8(&ww, 0);
-			wire_put_u16(&ww, T_OPT);
-			wire_put_u16(&ww, env->udp_payload);
-			wire_put_u32(&ww, q->edns_do ? 0x8000 : 0);
-			wire_put_u16(&ww, 0);
-			out[11] = 1;
-			return ww.pos;
+			return query_put_bare_opt(q, env, out, cap, n);
 		}
 		return query_error(q, pkt, out, 0, RC_FORMERR);
 	}
@@ -391,20 +403,11 @@ query_answer(struct query *q, const struct query_env *env, const uint8_t *pkt,
 			/* Header only, then our OPT. */
 			size_t n =
 			    query_error(q, pkt, out, q->flags, RC_REFUSED);
-			struct wire_writer ww;
 
 			q->rcode = RC_REFUSED;
-			wire_writer_init(&ww, out, cap);
-			ww.pos = n;
-			if (q->edns) {
-				wire_put_u8(&ww, 0);
-				wire_put_u16(&ww, T_OPT);
-				wire_put_u16(&ww, env->udp_payload);
-				wire_put_u32(&ww, q->edns_do ? 0x8000 : 0);
-				wire_put_u16(&ww, 0);
-				out[11] = 1;
-			}
-			return ww.pos;
+			return q->edns ?
+			    query_put_bare_opt(q, env, out, cap, n) :
+			    n;
 		}
 		/* CHAOS: no identity or version is given out. */
 		q->rcode = RC_REFUSED;
