@@ -35,15 +35,10 @@ struct rtmp_cmd_mark {
 static struct rtmp_cmd_mark rtmp_cmd_out_mark(const struct rtmp_cmd_out *out);
 static void rtmp_cmd_out_undo(struct rtmp_cmd_out *out,
     struct rtmp_cmd_mark mk);
-static int rtmp_cmd_out_ctl(struct rtmp_cmd_out *out,
-    const struct rtmp_msg_ctl *c);
 static int rtmp_cmd_out_uc(struct rtmp_cmd_out *out, uint16_t event,
     uint32_t value);
 static int rtmp_cmd_out_u32(struct rtmp_cmd_out *out, uint8_t type,
     uint32_t value);
-static void rtmp_cmd_w_open(struct rtmp_cmd_out *out, struct wire_writer *w);
-static int rtmp_cmd_w_close(struct rtmp_cmd_out *out, struct wire_writer *w,
-    uint8_t type, uint32_t csid, uint32_t sid);
 static int rtmp_cmd_out_result(struct rtmp_cmd_out *out, uint32_t sid,
     double tid, const double *num);
 static int rtmp_cmd_out_status(struct rtmp_cmd_out *out, const char *method,
@@ -100,7 +95,7 @@ rtmp_cmd_out_reset(struct rtmp_cmd_out *out)
 	out->used = 0;
 }
 
-static int
+int
 rtmp_cmd_out_ctl(struct rtmp_cmd_out *out, const struct rtmp_msg_ctl *c)
 {
 	int rc;
@@ -137,14 +132,14 @@ rtmp_cmd_out_u32(struct rtmp_cmd_out *out, uint8_t type, uint32_t value)
 }
 
 /* An AMF writer over the free part of out->buf. */
-static void
+void
 rtmp_cmd_w_open(struct rtmp_cmd_out *out, struct wire_writer *w)
 {
 	wire_writer_init(w, out->buf + out->used,
 	    RTMP_CMD_OUT_BYTES - out->used);
 }
 
-static int
+int
 rtmp_cmd_w_close(struct rtmp_cmd_out *out, struct wire_writer *w, uint8_t type,
     uint32_t csid, uint32_t sid)
 {

@@ -71,7 +71,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/wire.h"
 #include "edge/rtmp_chunk.h"
+#include "edge/rtmp_msg.h"
 
 #define RTMP_CMD_CSID_CONTROL 2u
 #define RTMP_CMD_CSID_RESULT 3u
@@ -259,5 +261,21 @@ bool rtmp_cmd_can_send_media(const struct rtmp_cmd_session *s, uint32_t sid);
 
 /* Short stable name of an event type; never NULL. */
 const char *rtmp_cmd_event_str(enum rtmp_cmd_event_type type);
+
+/* ---- Output helpers, shared with the client side (rtmp_client.c) ---- */
+
+/* Append a control message; RC_LIMIT when out is full. */
+int rtmp_cmd_out_ctl(struct rtmp_cmd_out *out, const struct rtmp_msg_ctl *c);
+
+/* Start writing a message body into out's free space with w. */
+void rtmp_cmd_w_open(struct rtmp_cmd_out *out, struct wire_writer *w);
+
+/*
+ * Finish the message written with w since rtmp_cmd_w_open(): message
+ * `type` on chunk stream csid and stream sid. RC_LIMIT if it overflowed
+ * or out is full (nothing appended then).
+ */
+int rtmp_cmd_w_close(struct rtmp_cmd_out *out, struct wire_writer *w,
+    uint8_t type, uint32_t csid, uint32_t sid);
 
 #endif
