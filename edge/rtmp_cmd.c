@@ -371,6 +371,7 @@ rtmp_cmd_play(struct rtmp_cmd_session *s, const struct rtmp_cmd_req *r,
 	else
 		(void)amf_as_bool(v, &ev->reset);
 	ev->type = RTMP_CMD_EV_PLAY;
+	ev->stream_id = r->m->stream_id;
 	return RC_OK;
 }
 
@@ -396,6 +397,7 @@ rtmp_cmd_publish(struct rtmp_cmd_session *s, const struct rtmp_cmd_req *r,
 	if (ev->pub_type[0] == '\0')
 		memcpy(ev->pub_type, "live", 5);
 	ev->type = RTMP_CMD_EV_PUBLISH;
+	ev->stream_id = r->m->stream_id;
 	return RC_OK;
 }
 
