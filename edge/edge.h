@@ -1,0 +1,128 @@
+/*
+ * edge: the gslb-edge daemon context.
+ *
+ * One struct edge per process (STYLE.md: one context struct, passed
+ * explicitly): the config, the event loop, the RTMP listeners, the
+ * resolver, every player session, the table of live streams by
+ * "app/name" and the stats counters. Single-threaded: everything runs on
+ * the one event_base of `loop`.
+ *
+ * A struct edge_live is one live stream on this edge: the hub
+ * (struct stream: GOP cache and player queues), its upstream (one origin
+ * connection, edge/upstream.h) and a linger timer. It is created by the
+ * first player's play (edge_live_get), and freed by the linger timer
+ * once it has had no player for upstream.linger (edge_live_release arms
+ * it).
+ *
+ * Lifecycle: edge_start() after the config loaded and the loop exists;
+ * edge_stop() after loop_run() returns (it frees every session, live
+ * stream, upstream, listener and the resolver, so loop_free() may
+ * follow).
+ */
+#ifndef EDGE_EDGE_H
+#define EDGE_EDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "edge/edge_conf.h"
+#include "edge/rtmp_chunk.h"
+#include "edge/rtmp_cmd.h"
+#include "edge/stream.h"
+
+struct bufferevent;
+struct evbuffer;
+struct event;
+struct evconnlistener;
+struct loop;
+struct resolver;
+struct session;
+struct upstream;
+
+#define EDGE_KEY_MAX (RTMP_CMD_APP_MAX + RTMP_CMD_NAME_MAX + 2)
+
+struct edge_live {
+	struct edge *edge;
+	char app[RTMP_CMD_APP_MAX];
+	char name[RTMP_CMD_NAME_MAX];
+	char key[EDGE_KEY_MAX]; /* "app/name", origin_order() key */
+	const struct edge_conf_route *route; /* borrowed from edge->conf */
+	struct stream stream;
+	struct upstream *up;  /* NULL while waiting to retry */
+	struct event *linger; /* armed while there is no player */
+	struct event *retry;  /* upstream reconnect after a failure */
+	size_t origin_idx;    /* origin being used, into route->origin */
+	struct edge_live *prev, *next;
+};
+
+struct edge_stats {
+	uint64_t players_accepted;
+	uint64_t players_closed;
+	uint64_t players_errors; /* closed for a protocol error or reset */
+	uint64_t players_stalled;
+	uint64_t plays;
+	uint64_t upstreams_started;
+	uint64_t upstreams_failed;
+	uint64_t frames_in;
+	uint64_t bytes_in;  /* media payload bytes from origins */
+	uint64_t bytes_out; /* bytes written to players */
+	uint64_t lives_created;
+	uint64_t lives_freed;
+};
+
+struct edge {
+	struct edge_conf *conf;
+	struct loop *loop;
+	struct event_base *base;
+	struct resolver *resolver;
+	struct evconnlistener **listeners;
+	size_t nlisteners;
+	struct session *sessions; /* every player connection */
+	size_t nsessions;
+	struct edge_live *lives;
+	size_t nlives;
+	struct edge_stats stats;
+	struct log_ratelimit rl_player;
+	struct log_ratelimit rl_upstream;
+};
+
+/*
+ * Open the listeners and the resolver. Returns RC_OK, or RC_IO /
+ * RC_ERROR (logged) when a listener cannot be bound. Startup.
+ */
+int edge_start(struct edge *e);
+
+/* Close everything edge_start() and the sessions opened. After loop_run. */
+void edge_stop(struct edge *e);
+
+/*
+ * The live stream app/name for `route`, created (and its upstream
+ * started) if there is none. Cancels a pending linger. Never NULL.
+ */
+struct edge_live *edge_live_get(struct edge *e,
+    const struct edge_conf_route *route, const char *app, const char *name);
+
+/* A player left `lv`: arm the linger timer if it was the last one. */
+void edge_live_release(struct edge_live *lv);
+
+/* New frames in lv's hub: let every subscribed player write. */
+void edge_live_wake(struct edge_live *lv);
+
+/* The upstream of `lv` failed and was freed: retry after a pause. */
+void edge_live_upstream_failed(struct edge_live *lv);
+
+/*
+ * Chunk the messages of `out` into `dst` with `tx`, in order; after a
+ * Set Chunk Size message of our own, switch tx to its size (so what
+ * follows uses it, as the peer expects). RC_OK or an rtmp_chunk error.
+ */
+int edge_send_out(struct rtmp_chunk_tx *tx, struct evbuffer *dst,
+    const struct rtmp_cmd_out *out);
+
+/* Chunk one message into dst. RC_OK or RC_MALFORMED. */
+int edge_send_msg(struct rtmp_chunk_tx *tx, struct evbuffer *dst,
+    const struct rtmp_msg *m);
+
+#endif

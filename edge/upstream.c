@@ -1,0 +1,358 @@
+/*
+ * upstream: one origin connection per live stream (see upstream.h).
+ */
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "common/alloc.h"
+#include "common/log.h"
+#include "common/loop.h"
+#include "common/monotime.h"
+#include "common/rc.h"
+#include "common/resolver.h"
+#include "common/sockaddr.h"
+#include "edge/frame.h"
+#include "edge/rtmp_client.h"
+#include "edge/rtmp_handshake.h"
+#include "edge/rtmp_msg.h"
+#include "edge/upstream.h"
+
+#define UPSTREAM_READ_STEP (16u * 1024)
+#define UPSTREAM_READ_HIGH (256u * 1024) /* read watermark */
+
+struct upstream {
+	struct edge_live *lv;
+	struct edge *e;
+	const struct edge_origin *origin; /* borrowed from the config */
+	char name[EDGE_HOST_MAX + 16];	  /* "host:port" for logs */
+	struct bufferevent *bev;
+	bool hs_done, playing;
+	bool in_read, dead;
+	const char *why; /* failure reason when dead */
+	struct rtmp_hs hs;
+	struct rtmp_chunk_rx rx;
+	struct rtmp_chunk_tx tx;
+	struct rtmp_client c;
+	struct rtmp_cmd_out out;
+};
+
+static void
+upstream_fail(struct upstream *u, const char *why, int rc)
+{
+	struct edge_live *lv = u->lv;
+
+	if (u->in_read) {
+		if (!u->dead)
+			u->why = why;
+		u->dead = true;
+		return;
+	}
+	log_ratelimited(&u->e->rl_upstream, LOG_WARNING,
+	    "upstream %s: origin %s: %s%s%s, closing", lv->key, u->name, why,
+	    rc ? ": " : "", rc ? rc_str(rc) : "");
+	upstream_free(u);
+	edge_live_upstream_failed(lv);
+}
+
+static int
+upstream_send(struct upstream *u)
+{
+	int rc = edge_send_out(&u->tx, bufferevent_get_output(u->bev), &u->out);
+
+	rtmp_cmd_out_reset(&u->out);
+	return rc;
+}
+
+static int
+upstream_media(struct upstream *u, const struct rtmp_msg *m)
+{
+	struct frame *f;
+
+	if (m->type != RTMP_MSG_AUDIO && m->type != RTMP_MSG_VIDEO &&
+	    m->type != RTMP_MSG_DATA_AMF0)
+		return RC_OK; /* aggregate, AMF3 data: not relayed yet */
+	f = frame_new(m);
+	if (f == NULL)
+		return RC_OK;
+	u->e->stats.frames_in++;
+	u->e->stats.bytes_in += m->len;
+	stream_publish_frame(&u->lv->stream, f, monotime_now());
+	frame_unref(f);
+	edge_live_wake(u->lv);
+	return RC_OK;
+}
+
+static int
+upstream_msg_cb(void *arg, const struct rtmp_msg *m)
+{
+	struct upstream *u = arg;
+	struct rtmp_client_event ev;
+	struct timeval tv;
+	unsigned ms;
+	int rc;
+
+	rtmp_cmd_out_reset(&u->out);
+	rc = rtmp_client_handle(&u->c, m, &u->out, &ev);
+	if (rc == RC_MALFORMED) {
+		log_ratelimited(&u->e->rl_upstream, LOG_INFO,
+		    "upstream %s: origin %s: message ignored: %s", u->lv->key,
+		    u->name, u->c.reason ? u->c.reason : "malformed");
+		return RC_OK;
+	}
+	if (rc != RC_OK)
+		return rc;
+	rc = upstream_send(u);
+	if (rc != RC_OK)
+		return rc;
+	switch (ev.type) {
+	case RTMP_CLIENT_EV_CHUNK_SIZE:
+		return rtmp_chunk_rx_set_chunk_size(&u->rx, ev.value);
+	case RTMP_CLIENT_EV_ABORT:
+		return rtmp_chunk_rx_abort(&u->rx, ev.value);
+	case RTMP_CLIENT_EV_PLAY_START:
+		u->playing = true;
+		ms = u->e->conf->upstream.silent_timeout_ms;
+		if (ms < u->e->conf->upstream.connect_timeout_ms)
+			ms = u->e->conf->upstream.connect_timeout_ms;
+		tv = loop_timeval((uint64_t)ms * MONOTIME_MSEC);
+		bufferevent_set_timeouts(u->bev, &tv, &tv);
+		log_info("upstream %s: origin %s: playing", u->lv->key,
+		    u->name);
+		return RC_OK;
+	case RTMP_CLIENT_EV_STREAM_NOT_FOUND:
+	case RTMP_CLIENT_EV_ERROR:
+	case RTMP_CLIENT_EV_PLAY_STOP:
+		u->why = ev.code[0] ? "origin refused" : "origin error";
+		log_ratelimited(&u->e->rl_upstream, LOG_WARNING,
+		    "upstream %s: origin %s: %s %s", u->lv->key, u->name,
+		    rtmp_client_event_str(ev.type), ev.code);
+		return RC_NOTFOUND;
+	case RTMP_CLIENT_EV_UNPUBLISH:
+	case RTMP_CLIENT_EV_STREAM_EOF:
+		log_info("upstream %s: origin %s: %s", u->lv->key, u->name,
+		    rtmp_client_event_str(ev.type));
+		return RC_OK;
+	case RTMP_CLIENT_EV_MEDIA:
+		return upstream_media(u, ev.msg);
+	default:
+		return RC_OK;
+	}
+}
+
+static int
+upstream_handshake_done(struct upstream *u)
+{
+	struct rtmp_client_conf cc;
+	struct rtmp_chunk_limits lim;
+	char tc_url[RTMP_CMD_URL_MAX];
+	bool v6 = strchr(u->origin->host, ':') != NULL;
+	int rc;
+
+	u->hs_done = true;
+	rtmp_chunk_limits_default(&lim);
+	lim.max_message = u->e->conf->limits.max_message_bytes;
+	rtmp_chunk_rx_init(&u->rx, &lim, upstream_msg_cb, u);
+	rtmp_chunk_tx_init(&u->tx);
+	snprintf(tc_url, sizeof(tc_url), "rtmp://%s%s%s:%u/%s", v6 ? "[" : "",
+	    u->origin->host, v6 ? "]" : "", (unsigned)u->origin->port,
+	    u->lv->app);
+	rtmp_client_conf_default(&cc);
+	cc.app = u->lv->app;
+	cc.tc_url = tc_url;
+	cc.name = u->lv->name;
+	cc.mode = RTMP_CLIENT_PLAY;
+	cc.start = RTMP_CLIENT_START_LIVE;
+	rc = rtmp_client_init(&u->c, &cc);
+	if (rc != RC_OK)
+		return rc;
+	rtmp_cmd_out_reset(&u->out);
+	rc = rtmp_client_start(&u->c, &u->out);
+	if (rc != RC_OK)
+		return rc;
+	return upstream_send(u);
+}
+
+static int
+upstream_consume(struct upstream *u, const uint8_t *in, size_t len,
+    size_t *used)
+{
+	size_t consumed = 0, n = 0;
+	int rc;
+
+	*used = 0;
+	if (!u->hs_done) {
+		uint8_t buf[RTMP_HS_OUT_MAX];
+		struct wire_writer w;
+
+		wire_writer_init(&w, buf, sizeof(buf));
+		rc = rtmp_hs_feed(&u->hs, in, len, &consumed, &w);
+		if (w.pos > 0)
+			bufferevent_write(u->bev, buf, w.pos);
+		*used = consumed;
+		if (rc == RC_AGAIN)
+			return RC_OK;
+		if (rc != RC_OK)
+			return rc;
+		rc = upstream_handshake_done(u);
+		if (rc != RC_OK)
+			return rc;
+		in += consumed;
+		len -= consumed;
+	}
+	if (len == 0)
+		return RC_OK;
+	rc = rtmp_client_received(&u->c, len, &u->out);
+	if (rc == RC_OK)
+		rc = upstream_send(u);
+	if (rc != RC_OK)
+		return rc;
+	rc = rtmp_chunk_rx_feed(&u->rx, in, len, &n);
+	*used += n;
+	return rc;
+}
+
+static void
+upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream *u = arg;
+	struct evbuffer *input = bufferevent_get_input(bev);
+	size_t len;
+	int rc = RC_OK;
+
+	u->in_read = true;
+	while (!u->dead && (len = evbuffer_get_length(input)) > 0) {
+		size_t n = len < UPSTREAM_READ_STEP ? len : UPSTREAM_READ_STEP;
+		size_t used = 0;
+		const uint8_t *p = evbuffer_pullup(input, (ev_ssize_t)n);
+
+		rc = upstream_consume(u, p, n, &used);
+		evbuffer_drain(input, used);
+		if (rc != RC_OK) {
+			if (!u->dead)
+				u->why = u->hs_done ? "rtmp" : "handshake";
+			u->dead = true;
+			break;
+		}
+		if (used == 0)
+			break;
+	}
+	u->in_read = false;
+	if (u->dead)
+		upstream_fail(u, u->why ? u->why : "error", rc);
+}
+
+static void
+upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct upstream *u = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		struct rtmp_hs_opts ho = { 0 };
+		uint8_t rnd[RTMP_HS_RANDOM_LEN];
+		uint8_t buf[RTMP_HS_OUT_MAX];
+		struct wire_writer w;
+		size_t consumed = 0;
+		size_t off = 0;
+
+		while (off < sizeof(rnd)) {
+			ssize_t n = getrandom(rnd + off, sizeof(rnd) - off, 0);
+
+			if (n <= 0)
+				fatal("getrandom");
+			off += (size_t)n;
+		}
+		ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
+		ho.random = rnd;
+		ho.digest = true;
+		rtmp_hs_init(&u->hs, RTMP_HS_CLIENT, &ho);
+		wire_writer_init(&w, buf, sizeof(buf));
+		rtmp_hs_feed(&u->hs, NULL, 0, &consumed, &w);
+		bufferevent_write(u->bev, buf, w.pos);
+		bufferevent_enable(u->bev, EV_READ | EV_WRITE);
+		log_debug("upstream %s: origin %s: connected", u->lv->key,
+		    u->name);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		upstream_fail(u, u->playing ? "silent" : "connect timeout", 0);
+	else if (what & BEV_EVENT_EOF)
+		upstream_fail(u, "closed by origin", 0);
+	else if (what & BEV_EVENT_ERROR)
+		upstream_fail(u, "socket error", 0);
+}
+
+static void
+upstream_resolved_cb(void *arg, int rc, const struct resolver_result *res)
+{
+	struct upstream *u = arg;
+	struct sockaddr_storage ss;
+	struct timeval tv;
+
+	if (rc != RC_OK) {
+		upstream_fail(u, "resolve", rc);
+		return;
+	}
+	memcpy(&ss, &res->addr[0], res->addrlen[0]);
+	sockaddr_set_port((struct sockaddr *)&ss, u->origin->port);
+	u->bev = bufferevent_socket_new(u->e->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (u->bev == NULL) {
+		upstream_fail(u, "bufferevent_socket_new", RC_ERROR);
+		return;
+	}
+	bufferevent_setcb(u->bev, upstream_read_cb, NULL, upstream_event_cb, u);
+	bufferevent_setwatermark(u->bev, EV_READ, 0, UPSTREAM_READ_HIGH);
+	tv = loop_timeval(
+	    (uint64_t)u->e->conf->upstream.connect_timeout_ms * MONOTIME_MSEC);
+	bufferevent_set_timeouts(u->bev, &tv, &tv);
+	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&ss,
+		(int)res->addrlen[0]) < 0) {
+		upstream_fail(u, "connect", RC_IO);
+		return;
+	}
+}
+
+struct upstream *
+upstream_new(struct edge_live *lv)
+{
+	struct upstream *u = xcalloc(1, sizeof(*u));
+
+	u->lv = lv;
+	u->e = lv->edge;
+	u->origin = &lv->route->origin[lv->origin_idx];
+	snprintf(u->name, sizeof(u->name), "%s:%u", u->origin->host,
+	    (unsigned)u->origin->port);
+	rtmp_cmd_out_reset(&u->out);
+	if (resolver_lookup(u->e->resolver, u->origin->host, AF_UNSPEC,
+		upstream_resolved_cb, u) != RC_OK) {
+		log_warnx("upstream %s: origin %s: cannot resolve", lv->key,
+		    u->name);
+		free(u);
+		return NULL;
+	}
+	log_info("upstream %s: origin %s: starting", lv->key, u->name);
+	return u;
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	if (u == NULL)
+		return;
+	if (u->e->resolver)
+		resolver_cancel(u->e->resolver, u);
+	if (u->bev)
+		bufferevent_free(u->bev);
+	rtmp_chunk_rx_fini(&u->rx);
+	rtmp_chunk_tx_fini(&u->tx);
+	free(u);
+}
