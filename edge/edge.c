@@ -24,6 +24,7 @@
 #include "common/resolver.h"
 #include "common/sockaddr.h"
 #include "edge/edge.h"
+#include "edge/http.h"
 #include "edge/origin.h"
 #include "edge/session.h"
 #include "edge/upstream.h"
@@ -88,7 +89,7 @@ edge_start(struct edge *e)
 		e->listeners[e->nlisteners++] = l;
 		log_info("listening on %s (rtmp)", e->conf->listen[i]);
 	}
-	return RC_OK;
+	return edge_http_start(e);
 }
 
 static void
@@ -120,6 +121,7 @@ edge_stop(struct edge *e)
 {
 	size_t i;
 
+	edge_http_stop(e);
 	while (e->sessions)
 		session_free(e->sessions);
 	while (e->lives)

@@ -36,6 +36,7 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct evconnlistener;
+struct edge_http; /* edge/http.h */
 struct loop;
 struct resolver;
 struct session;
@@ -84,6 +85,7 @@ struct edge {
 	struct edge_live *lives;
 	size_t nlives;
 	struct edge_stats stats;
+	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
 	struct log_ratelimit rl_player;
 	struct log_ratelimit rl_upstream;
 };
