@@ -13,21 +13,10 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/rc.h"
+#include "common/service.h"
 #include "dnsd/dnsd.h"
 #include "dnsd/gslb.h"
 #include "dnsd/zone.h"
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: gslb-dnsd [-ftv] -c file\n"
-	    "  -c file  configuration file (YAML)\n"
-	    "  -t       check the configuration and zones, then exit\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -v       more verbose logging\n");
-	exit(2);
-}
 
 static void
 main_signal_cb(int signo, void *arg)
@@ -59,56 +48,34 @@ main(int argc, char **argv)
 	struct dnsd d = { 0 };
 	struct zonedb *db = NULL;
 	struct gslb_topo *tp = NULL;
-	const char *conf = NULL;
-	bool check = false, foreground = false;
-	int level = LOG_INFO, ch;
+	struct service_opts opt;
 
-	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
-		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 't':
-			check = true;
-			break;
-		case 'v':
-			level = LOG_DEBUG;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (conf == NULL || optind != argc)
-		usage();
-	log_init("gslb-dnsd", foreground || check, check ? LOG_WARNING : level);
+	service_init(argc, argv, "gslb-dnsd", &opt);
 
-	if (dnsd_load(conf, &d.conf, &db, &tp) != RC_OK) {
+	if (dnsd_load(opt.conf, &d.conf, &db, &tp) != RC_OK) {
 		fprintf(stderr, "gslb-dnsd: %s: configuration is not valid\n",
-		    conf);
+		    opt.conf);
 		return 1;
 	}
-	if (check) {
+	if (opt.check) {
 		fprintf(stderr,
 		    "gslb-dnsd: %s: configuration and %zu zone%s "
 		    "OK\n",
-		    conf, db->nzones, db->nzones == 1 ? "" : "s");
+		    opt.conf, db->nzones, db->nzones == 1 ? "" : "s");
 		if (tp)
 			fprintf(stderr,
 			    "gslb-dnsd: %s: %u pools, %u sites, "
 			    "%u edges\n",
-			    conf, gslb_topo_npools(tp), gslb_topo_nsites(tp),
-			    gslb_topo_nedges(tp));
+			    opt.conf, gslb_topo_npools(tp),
+			    gslb_topo_nsites(tp), gslb_topo_nedges(tp));
 		zonedb_free(db);
 		gslb_topo_unref(tp);
 		dnsd_conf_free(d.conf);
 		return 0;
 	}
-	if (!foreground && daemon(0, 0) < 0)
+	if (!opt.foreground && daemon(0, 0) < 0)
 		fatal("daemon");
-	d.conf_path = conf;
+	d.conf_path = opt.conf;
 	d.loop = loop_new();
 	if (d.loop == NULL)
 		fatalx("cannot create the event loop");

@@ -11,20 +11,9 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/rc.h"
+#include "common/service.h"
 #include "edge/edge.h"
 #include "edge/edge_conf.h"
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: gslb-edge [-ftv] -c file\n"
-	    "  -c file  configuration file (YAML)\n"
-	    "  -t       check the configuration, then exit\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -v       more verbose logging\n");
-	exit(2);
-}
 
 static void
 main_signal_cb(int signo, void *arg)
@@ -43,44 +32,22 @@ int
 main(int argc, char **argv)
 {
 	struct edge e = { 0 };
-	const char *conf = NULL;
-	bool check = false, foreground = false;
-	int level = LOG_INFO, ch;
+	struct service_opts opt;
 
-	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
-		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 't':
-			check = true;
-			break;
-		case 'v':
-			level = LOG_DEBUG;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (conf == NULL || optind != argc)
-		usage();
-	log_init("gslb-edge", foreground || check, check ? LOG_WARNING : level);
+	service_init(argc, argv, "gslb-edge", &opt);
 
-	e.conf = edge_conf_load(conf);
+	e.conf = edge_conf_load(opt.conf);
 	if (e.conf == NULL) {
 		fprintf(stderr, "gslb-edge: %s: configuration is not valid\n",
-		    conf);
+		    opt.conf);
 		return 1;
 	}
-	if (check) {
-		fprintf(stderr, "gslb-edge: %s: configuration OK\n", conf);
+	if (opt.check) {
+		fprintf(stderr, "gslb-edge: %s: configuration OK\n", opt.conf);
 		edge_conf_free(e.conf);
 		return 0;
 	}
-	if (!foreground && daemon(0, 0) < 0)
+	if (!opt.foreground && daemon(0, 0) < 0)
 		fatal("daemon");
 	e.loop = loop_new();
 	if (e.loop == NULL)
