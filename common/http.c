@@ -227,3 +227,19 @@ http_query_uint(const struct evkeyvalq *q, const char *key, uint64_t max,
 	*out = v;
 	return RC_OK;
 }
+
+void
+http_metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
+}
+
+void
+http_metric_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t value)
+{
+	http_metric_head(b, name, type, help);
+	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)value);
+}

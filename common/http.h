@@ -116,4 +116,16 @@ int http_query_parse(const char *query, struct evkeyvalq *q);
 int http_query_uint(const struct evkeyvalq *q, const char *key, uint64_t max,
     uint64_t *out);
 
+/* ---- Prometheus text ---- */
+
+struct evbuffer;
+
+/* "# HELP name help" and "# TYPE name type" lines. */
+void http_metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help);
+
+/* The head and one unlabelled value. */
+void http_metric_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t value);
+
 #endif

@@ -97,23 +97,6 @@ control_notfound_cb(struct evhttp_request *req, void *arg)
 	evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 }
 
-static void
-metric_head(struct evbuffer *b, const char *name, const char *type,
-    const char *help)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
-}
-
-/* A metric with one unlabelled value. */
-static void
-metric_one(struct evbuffer *b, const char *name, const char *type,
-    const char *help, uint64_t value)
-{
-	metric_head(b, name, type, help);
-	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)value);
-}
-
 /* One counter family per pool: name, help and the counter array. */
 static const struct {
 	const char *name;
@@ -138,7 +121,7 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 	for (size_t k = 0;
 	     k < sizeof(control_pool_counters) / sizeof(*control_pool_counters);
 	     k++) {
-		metric_head(b, control_pool_counters[k].name, "counter",
+		http_metric_head(b, control_pool_counters[k].name, "counter",
 		    control_pool_counters[k].help);
 		for (unsigned i = 0; i < gslb_topo_npools(tp); i++)
 			evbuffer_add_printf(b, "%s{pool=\"%s\"} %llu\n",
@@ -147,9 +130,9 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 			    (unsigned long long)gslb_topo_counter_total(tp,
 				control_pool_counters[k].off, i));
 	}
-	metric_head(b, "gslb_dnsd_site_answers_total", "counter",
+	http_metric_head(b, "gslb_dnsd_site_answers_total", "counter",
 	    "Answers served by each site.");
-	metric_head(b, "gslb_dnsd_site_load", "gauge",
+	http_metric_head(b, "gslb_dnsd_site_load", "gauge",
 	    "Reported load of each site as a fraction of its capacity "
 	    "(-1 unknown).");
 	for (unsigned i = 0; i < gslb_topo_nsites(tp); i++) {
@@ -161,9 +144,9 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 		evbuffer_add_printf(b, "gslb_dnsd_site_load{site=\"%s\"} %g\n",
 		    gslb_topo_site_name(tp, i), gslb_site_load(g, i));
 	}
-	metric_head(b, "gslb_dnsd_edge_answers_total", "counter",
+	http_metric_head(b, "gslb_dnsd_edge_answers_total", "counter",
 	    "Times each edge was in an answer.");
-	metric_head(b, "gslb_dnsd_edge_usable", "gauge",
+	http_metric_head(b, "gslb_dnsd_edge_usable", "gauge",
 	    "1 if the edge is handed out now.");
 	for (unsigned i = 0; i < gslb_topo_nedges(tp); i++) {
 		const char *site =
@@ -180,9 +163,9 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 		    gslb_topo_edge_name(tp, i), site,
 		    gslb_edge_usable(g, i) ? 1 : 0);
 	}
-	metric_head(b, "gslb_dnsd_state_age_seconds", "gauge",
+	http_metric_head(b, "gslb_dnsd_state_age_seconds", "gauge",
 	    "Seconds since each state feed last answered (-1 never).");
-	metric_head(b, "gslb_dnsd_state_updates_total", "counter",
+	http_metric_head(b, "gslb_dnsd_state_updates_total", "counter",
 	    "State feed answers, by feed and result.");
 	for (unsigned i = 0; i < state_nfeeds(d); i++) {
 		struct state_feed_info fi;
@@ -200,7 +183,7 @@ control_metrics_gslb(struct dnsd *d, struct evbuffer *b, const struct gslb *g)
 		    (unsigned long long)fi.errors, fi.url,
 		    (unsigned long long)fi.rejected);
 	}
-	metric_head(b, "gslb_dnsd_state_stale_edges", "gauge",
+	http_metric_head(b, "gslb_dnsd_state_stale_edges", "gauge",
 	    "Edges whose feed entry has expired (stale policy applies).");
 	evbuffer_add_printf(b, "gslb_dnsd_state_stale_edges %u\n",
 	    state_stale_edges(d));
@@ -215,20 +198,20 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 	struct dnsd_stats s;
 
 	dnsd_stats_sum(d, &s);
-	metric_head(b, "gslb_dnsd_queries_total", "counter",
+	http_metric_head(b, "gslb_dnsd_queries_total", "counter",
 	    "Queries received, by transport.");
 	evbuffer_add_printf(b,
 	    "gslb_dnsd_queries_total{transport=\"udp\"} %llu\n"
 	    "gslb_dnsd_queries_total{transport=\"tcp\"} %llu\n",
 	    (unsigned long long)s.queries[STATS_UDP],
 	    (unsigned long long)s.queries[STATS_TCP]);
-	metric_head(b, "gslb_dnsd_queries_by_type_total", "counter",
+	http_metric_head(b, "gslb_dnsd_queries_by_type_total", "counter",
 	    "Queries with a readable question, by query type.");
 	for (unsigned i = 0; i < STATS_QTYPES; i++)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_queries_by_type_total{qtype=\"%s\"} %llu\n",
 		    stats_qtype_name(i), (unsigned long long)s.qtype[i]);
-	metric_head(b, "gslb_dnsd_responses_total", "counter",
+	http_metric_head(b, "gslb_dnsd_responses_total", "counter",
 	    "Responses sent, by response code.");
 	for (unsigned i = 0; i < STATS_RCODES; i++) {
 		if (i > 5 && i < 16)
@@ -237,49 +220,49 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 		    "gslb_dnsd_responses_total{rcode=\"%s\"} %llu\n",
 		    stats_rcode_name(i), (unsigned long long)s.rcode[i]);
 	}
-	metric_head(b, "gslb_dnsd_dropped_total", "counter",
+	http_metric_head(b, "gslb_dnsd_dropped_total", "counter",
 	    "Requests dropped without an answer, by reason.");
 	for (unsigned i = 0; i < STATS_DROPS; i++)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_dropped_total{reason=\"%s\"} %llu\n",
 		    stats_drop_name(i), (unsigned long long)s.dropped[i]);
-	metric_one(b, "gslb_dnsd_truncated_total", "counter",
+	http_metric_one(b, "gslb_dnsd_truncated_total", "counter",
 	    "Responses sent with TC set.", s.truncated);
-	metric_one(b, "gslb_dnsd_udp_batches_total", "counter",
+	http_metric_one(b, "gslb_dnsd_udp_batches_total", "counter",
 	    "recvmmsg() calls that returned datagrams (queries per batch = "
 	    "udp queries / batches).",
 	    s.udp_batches);
-	metric_one(b, "gslb_dnsd_edns_total", "counter",
+	http_metric_one(b, "gslb_dnsd_edns_total", "counter",
 	    "Queries that carried EDNS.", s.edns);
-	metric_one(b, "gslb_dnsd_tcp_connections_total", "counter",
+	http_metric_one(b, "gslb_dnsd_tcp_connections_total", "counter",
 	    "TCP connections accepted.", d->tcp_counts.connections);
-	metric_one(b, "gslb_dnsd_tcp_rejected_total", "counter",
+	http_metric_one(b, "gslb_dnsd_tcp_rejected_total", "counter",
 	    "TCP connections closed at once: tcp_max_clients reached.",
 	    d->tcp_counts.rejected);
-	metric_one(b, "gslb_dnsd_tcp_timeouts_total", "counter",
+	http_metric_one(b, "gslb_dnsd_tcp_timeouts_total", "counter",
 	    "TCP connections closed after tcp_idle_timeout.",
 	    d->tcp_counts.timeouts);
-	metric_one(b, "gslb_dnsd_tcp_clients", "gauge",
+	http_metric_one(b, "gslb_dnsd_tcp_clients", "gauge",
 	    "TCP connections open now.", d->tcp_counts.current);
-	metric_head(b, "gslb_dnsd_reloads_total", "counter",
+	http_metric_head(b, "gslb_dnsd_reloads_total", "counter",
 	    "Reloads (SIGHUP), by result.");
 	evbuffer_add_printf(b,
 	    "gslb_dnsd_reloads_total{result=\"ok\"} %llu\n"
 	    "gslb_dnsd_reloads_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)d->reloads_ok,
 	    (unsigned long long)d->reloads_failed);
-	metric_head(b, "gslb_dnsd_zone_serial", "gauge",
+	http_metric_head(b, "gslb_dnsd_zone_serial", "gauge",
 	    "SOA serial of each zone served.");
 	for (size_t i = 0; snap && i < snap->env.db->nzones; i++)
 		evbuffer_add_printf(b,
 		    "gslb_dnsd_zone_serial{zone=\"%s\"} %u\n",
 		    snap->env.db->zones[i]->name,
 		    snap->env.db->zones[i]->serial);
-	metric_one(b, "gslb_dnsd_ecs_total", "counter",
+	http_metric_one(b, "gslb_dnsd_ecs_total", "counter",
 	    "Queries that carried EDNS Client Subnet.", s.ecs);
 	if (snap && snap->env.gslb)
 		control_metrics_gslb(d, b, snap->env.gslb);
-	metric_one(b, "gslb_dnsd_uptime_seconds", "gauge",
+	http_metric_one(b, "gslb_dnsd_uptime_seconds", "gauge",
 	    "Seconds since start.",
 	    ((monotime_now() - d->started_at) / MONOTIME_SEC));
 	evhttp_add_header(evhttp_request_get_output_headers(req),

@@ -151,22 +151,6 @@ edge_http_players(const struct edge *e)
 /* ---- /metrics ---- */
 
 static void
-metric_head(struct evbuffer *b, const char *name, const char *type,
-    const char *help)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
-}
-
-static void
-metric_one(struct evbuffer *b, const char *name, const char *type,
-    const char *help, uint64_t value)
-{
-	metric_head(b, name, type, help);
-	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)value);
-}
-
-static void
 edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 {
 	struct edge *e = arg;
@@ -184,47 +168,47 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	ok = s->upstreams_started >= s->upstreams_failed ?
 	    s->upstreams_started - s->upstreams_failed :
 	    0;
-	metric_one(b, "gslb_edge_players", "gauge",
+	http_metric_one(b, "gslb_edge_players", "gauge",
 	    "Players playing a live stream now.", edge_http_players(e));
-	metric_one(b, "gslb_edge_players_total", "counter",
+	http_metric_one(b, "gslb_edge_players_total", "counter",
 	    "Plays started (players subscribed to a live stream).", s->plays);
-	metric_one(b, "gslb_edge_connections", "gauge",
+	http_metric_one(b, "gslb_edge_connections", "gauge",
 	    "Player connections open now (playing or not).", e->nsessions);
-	metric_one(b, "gslb_edge_connections_total", "counter",
+	http_metric_one(b, "gslb_edge_connections_total", "counter",
 	    "Player connections accepted.", s->players_accepted);
-	metric_one(b, "gslb_edge_connections_closed_total", "counter",
+	http_metric_one(b, "gslb_edge_connections_closed_total", "counter",
 	    "Player connections closed.", s->players_closed);
-	metric_one(b, "gslb_edge_player_errors_total", "counter",
+	http_metric_one(b, "gslb_edge_player_errors_total", "counter",
 	    "Players refused or closed for an error, reset or timeout.",
 	    s->players_errors);
-	metric_one(b, "gslb_edge_player_stalls_total", "counter",
+	http_metric_one(b, "gslb_edge_player_stalls_total", "counter",
 	    "Players disconnected because their queue stalled.",
 	    s->players_stalled);
-	metric_one(b, "gslb_edge_streams", "gauge", "Live streams open now.",
-	    e->nlives);
-	metric_one(b, "gslb_edge_streams_created_total", "counter",
+	http_metric_one(b, "gslb_edge_streams", "gauge",
+	    "Live streams open now.", e->nlives);
+	http_metric_one(b, "gslb_edge_streams_created_total", "counter",
 	    "Live streams opened.", s->lives_created);
-	metric_one(b, "gslb_edge_streams_freed_total", "counter",
+	http_metric_one(b, "gslb_edge_streams_freed_total", "counter",
 	    "Live streams closed.", s->lives_freed);
-	metric_head(b, "gslb_edge_upstreams_total", "counter",
+	http_metric_head(b, "gslb_edge_upstreams_total", "counter",
 	    "Origin pulls by result (ok: started and not failed).");
 	evbuffer_add_printf(b,
 	    "gslb_edge_upstreams_total{result=\"ok\"} %llu\n"
 	    "gslb_edge_upstreams_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)ok, (unsigned long long)s->upstreams_failed);
-	metric_one(b, "gslb_edge_upstreams_started_total", "counter",
+	http_metric_one(b, "gslb_edge_upstreams_started_total", "counter",
 	    "Origin pulls started.", s->upstreams_started);
-	metric_one(b, "gslb_edge_frames_in_total", "counter",
+	http_metric_one(b, "gslb_edge_frames_in_total", "counter",
 	    "Media frames received from origins.", s->frames_in);
-	metric_one(b, "gslb_edge_bytes_in_total", "counter",
+	http_metric_one(b, "gslb_edge_bytes_in_total", "counter",
 	    "Media payload bytes received from origins.", s->bytes_in);
-	metric_one(b, "gslb_edge_bytes_out_total", "counter",
+	http_metric_one(b, "gslb_edge_bytes_out_total", "counter",
 	    "Bytes written to players.", s->bytes_out);
-	metric_one(b, "gslb_edge_player_drops_total", "gauge",
+	http_metric_one(b, "gslb_edge_player_drops_total", "gauge",
 	    "Frames shed from the queues of the players connected now "
 	    "(players who left no longer count).",
 	    drops);
-	metric_one(b, "gslb_edge_uptime_seconds", "gauge",
+	http_metric_one(b, "gslb_edge_uptime_seconds", "gauge",
 	    "Seconds since the HTTP port opened.",
 	    (monotime_now() - e->http->started_at) / MONOTIME_SEC);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
