@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/log_capture.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,16 +96,12 @@ static const cyaml_schema_value_t t_opt_schema = {
 
 /* ---- Fixtures: a temp dir for files, log lines captured ---- */
 
-#define CAPTURE_MAX 16
-
 static struct {
 	char dir[64];
 	char file[128];
-	char lines[CAPTURE_MAX][LOG_LINE_MAX];
-	size_t n;
+	struct log_capture cap;
 } fx;
 
-static void capture_cb(int prio, const char *line, void *arg);
 static void write_file(const char *text);
 static int group_setup(void **state);
 static int group_teardown(void **state);
@@ -115,16 +113,6 @@ static void test_conf_load_missing_file(void **state);
 static void test_conf_load_all_optional(void **state);
 static void test_conf_error_shapes(void **state);
 static void test_conf_path_resolve(void **state);
-
-static void
-capture_cb(int prio, const char *line, void *arg)
-{
-	(void)prio;
-	(void)arg;
-	if (fx.n < CAPTURE_MAX)
-		snprintf(fx.lines[fx.n], sizeof(fx.lines[fx.n]), "%s", line);
-	fx.n++;
-}
 
 static void
 write_file(const char *text)
@@ -148,7 +136,7 @@ group_setup(void **state)
 	if (mkdtemp(fx.dir) == NULL)
 		return -1;
 	snprintf(fx.file, sizeof(fx.file), "%s/t.yaml", fx.dir);
-	log_set_hook(capture_cb, NULL);
+	log_capture_start(&fx.cap);
 	return 0;
 }
 
@@ -156,7 +144,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	log_set_hook(NULL, NULL);
+	log_capture_stop();
 	unlink(fx.file);
 	rmdir(fx.dir);
 	return 0;
@@ -166,7 +154,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fx.n = 0;
+	log_capture_reset(&fx.cap);
 	return 0;
 }
 
@@ -196,7 +184,7 @@ test_conf_load_good(void **state)
 	assert_int_equal(conf_load(fx.file, &t_conf_schema, (void **)&cf, &rep),
 	    RC_OK);
 	assert_int_equal(conf_report_count(&rep), 0);
-	assert_int_equal(fx.n, 0);
+	assert_int_equal(fx.cap.n, 0);
 	assert_non_null(cf);
 	assert_string_equal(cf->listen, "127.0.0.1");
 	assert_int_equal(cf->port, 5353);
@@ -221,10 +209,10 @@ test_conf_load_good(void **state)
 	/* The semantic pass reports with the same lines. */
 	conf_error(&rep, "zones[1].file", "cannot read %s", "it");
 	assert_int_equal(conf_report_count(&rep), 1);
-	assert_int_equal(fx.n, 1);
+	assert_int_equal(fx.cap.n, 1);
 	snprintf(want, sizeof(want), "%s:11: zones[1].file: cannot read it",
 	    fx.file);
-	assert_string_equal(fx.lines[0], want);
+	assert_string_equal(fx.cap.lines[0], want);
 
 	conf_free(&t_conf_schema, cf);
 	conf_report_fini(&rep);
@@ -306,7 +294,7 @@ test_conf_load_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fx.n = 0;
+		log_capture_reset(&fx.cap);
 		cf = NULL;
 		write_file(cases[i].yaml);
 		conf_report_init(&rep, fx.file);
@@ -315,11 +303,10 @@ test_conf_load_errors(void **state)
 			;
 		if (rc != RC_CONFIG || cf != NULL)
 			fail_msg("%s: rc %s", cases[i].desc, rc_str(rc));
-		if (fx.n != nwant || conf_report_count(&rep) != nwant) {
-			for (k = 0; k < fx.n && k < CAPTURE_MAX; k++)
-				print_error("  got: %s\n", fx.lines[k]);
+		if (fx.cap.n != nwant || conf_report_count(&rep) != nwant) {
+			log_capture_print(&fx.cap);
 			fail_msg("%s: %zu lines, %u errors, want %zu",
-			    cases[i].desc, fx.n, conf_report_count(&rep),
+			    cases[i].desc, fx.cap.n, conf_report_count(&rep),
 			    nwant);
 		}
 		for (k = 0; k < nwant; k++) {
@@ -327,10 +314,10 @@ test_conf_load_errors(void **state)
 			    cases[i].want[k]);
 			wlen = strlen(want);
 			if (want[wlen - 1] == '*' ?
-				strncmp(fx.lines[k], want, wlen - 1) != 0 :
-				strcmp(fx.lines[k], want) != 0)
+				strncmp(fx.cap.lines[k], want, wlen - 1) != 0 :
+				strcmp(fx.cap.lines[k], want) != 0)
 				fail_msg("%s:\n  got:  %s\n  want: %s",
-				    cases[i].desc, fx.lines[k], want);
+				    cases[i].desc, fx.cap.lines[k], want);
 		}
 		conf_report_fini(&rep);
 	}
@@ -373,7 +360,7 @@ test_conf_load_missing_file(void **state)
 	    "%s: cannot open: No such file or "
 	    "directory",
 	    path);
-	assert_string_equal(fx.lines[0], want);
+	assert_string_equal(fx.cap.lines[0], want);
 	conf_report_fini(&rep);
 }
 
@@ -420,16 +407,16 @@ test_conf_error_shapes(void **state)
 	conf_error(&rep, "zones[0].name", "not in the file");
 	conf_warn(&rep, "listen", "deprecated");
 	assert_int_equal(conf_report_count(&rep), 3);
-	assert_int_equal(fx.n, 4);
+	assert_int_equal(fx.cap.n, 4);
 	snprintf(want, sizeof(want), "%s: no zones at all", fx.file);
-	assert_string_equal(fx.lines[0], want);
+	assert_string_equal(fx.cap.lines[0], want);
 	snprintf(want, sizeof(want), "%s: empty key path", fx.file);
-	assert_string_equal(fx.lines[1], want);
+	assert_string_equal(fx.cap.lines[1], want);
 	snprintf(want, sizeof(want), "%s: zones[0].name: not in the file",
 	    fx.file);
-	assert_string_equal(fx.lines[2], want);
+	assert_string_equal(fx.cap.lines[2], want);
 	snprintf(want, sizeof(want), "%s:1: listen: deprecated", fx.file);
-	assert_string_equal(fx.lines[3], want);
+	assert_string_equal(fx.cap.lines[3], want);
 	conf_free(&t_conf_schema, cf);
 	conf_report_fini(&rep);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/log_capture.h"
+
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,13 +23,11 @@
 #endif
 #define DATADIR TOP_SRCDIR "/tests/data/topology/"
 
-#define CAPTURE_MAX 24
 #define WANT_MAX 16
 
 /* Log lines captured while a test runs. */
 static struct {
-	char lines[CAPTURE_MAX][LOG_LINE_MAX];
-	size_t n;
+	struct log_capture cap;
 } fx;
 
 /* What the in_zone callback saw. */
@@ -37,9 +37,7 @@ struct zone_arg {
 	unsigned calls;
 };
 
-static void capture_cb(int prio, const char *line, void *arg);
 static bool zone_cb(const char *pool_name, void *arg);
-static void print_captured(void);
 static int group_setup(void **state);
 static int group_teardown(void **state);
 static int setup(void **state);
@@ -51,16 +49,6 @@ static void test_topology_load_errors(void **state);
 static void test_topology_load_in_zone(void **state);
 static void test_topology_load_missing_file(void **state);
 static void test_topology_find(void **state);
-
-static void
-capture_cb(int prio, const char *line, void *arg)
-{
-	(void)prio;
-	(void)arg;
-	if (fx.n < CAPTURE_MAX)
-		snprintf(fx.lines[fx.n], sizeof(fx.lines[fx.n]), "%s", line);
-	fx.n++;
-}
 
 static bool
 zone_cb(const char *pool_name, void *arg)
@@ -75,20 +63,11 @@ zone_cb(const char *pool_name, void *arg)
 	    strcmp(pool_name + ln - ls, z->suffix) == 0;
 }
 
-static void
-print_captured(void)
-{
-	size_t k;
-
-	for (k = 0; k < fx.n && k < CAPTURE_MAX; k++)
-		print_error("  got: %s\n", fx.lines[k]);
-}
-
 static int
 group_setup(void **state)
 {
 	(void)state;
-	log_set_hook(capture_cb, NULL);
+	log_capture_start(&fx.cap);
 	return 0;
 }
 
@@ -96,7 +75,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	log_set_hook(NULL, NULL);
+	log_capture_stop();
 	return 0;
 }
 
@@ -104,7 +83,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fx.n = 0;
+	log_capture_reset(&fx.cap);
 	return 0;
 }
 
@@ -121,9 +100,9 @@ test_topology_load_good(void **state)
 
 	(void)state;
 	t = topology_load(DATADIR "good.yaml", NULL, NULL);
-	if (t == NULL || fx.n != 0) {
-		print_captured();
-		fail_msg("good.yaml: %zu log lines", fx.n);
+	if (t == NULL || fx.cap.n != 0) {
+		log_capture_print(&fx.cap);
+		fail_msg("good.yaml: %zu log lines", fx.cap.n);
 	}
 	assert_string_equal(t->path, DATADIR "good.yaml");
 
@@ -261,8 +240,8 @@ test_topology_load_defaults(void **state)
 	(void)state;
 	t = topology_load(DATADIR "minimal.yaml", NULL, NULL);
 	assert_non_null(t);
-	assert_int_equal(fx.n, 1);
-	assert_string_equal(fx.lines[0],
+	assert_int_equal(fx.cap.n, 1);
+	assert_string_equal(fx.cap.lines[0],
 	    DATADIR "minimal.yaml:4: sites[1]: site b has no edges");
 	assert_false(t->has_maps);
 	assert_non_null(t->maps);
@@ -289,9 +268,9 @@ test_topology_load_example(void **state)
 	(void)state;
 	t = topology_load(TOP_SRCDIR "/doc/examples/topology.yaml", zone_cb,
 	    &z);
-	if (t == NULL || fx.n != 0) {
-		print_captured();
-		fail_msg("doc/examples/topology.yaml: %zu log lines", fx.n);
+	if (t == NULL || fx.cap.n != 0) {
+		log_capture_print(&fx.cap);
+		fail_msg("doc/examples/topology.yaml: %zu log lines", fx.cap.n);
 	}
 	assert_int_equal(z.calls, t->pools_count);
 	assert_int_equal(t->pools[0].fallback_idx, 1);
@@ -306,13 +285,13 @@ test_topology_load_warnings(void **state)
 
 	(void)state;
 	t = topology_load(DATADIR "warnings.yaml", NULL, NULL);
-	if (t == NULL || fx.n != 2) {
-		print_captured();
-		fail_msg("warnings.yaml: %zu log lines", fx.n);
+	if (t == NULL || fx.cap.n != 2) {
+		log_capture_print(&fx.cap);
+		fail_msg("warnings.yaml: %zu log lines", fx.cap.n);
 	}
-	assert_string_equal(fx.lines[0],
+	assert_string_equal(fx.cap.lines[0],
 	    DATADIR "warnings.yaml:5: sites[1]: site spare has no edges");
-	assert_string_equal(fx.lines[1],
+	assert_string_equal(fx.cap.lines[1],
 	    DATADIR "warnings.yaml:10: pools[0].hash_bound: only used with "
 		    "select: hash");
 	assert_true(t->pools[0].hash_bound == 1.5);
@@ -512,7 +491,7 @@ test_topology_load_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fx.n = 0;
+		log_capture_reset(&fx.cap);
 		snprintf(path, sizeof(path), DATADIR "%s", cases[i].file);
 		t = topology_load(path, NULL, NULL);
 		for (nwant = 0; nwant < WANT_MAX && cases[i].want[nwant];
@@ -522,17 +501,17 @@ test_topology_load_errors(void **state)
 			topology_free(t);
 			fail_msg("%s: loaded", cases[i].file);
 		}
-		if (fx.n != nwant) {
-			print_captured();
-			fail_msg("%s: %zu lines, want %zu", cases[i].file, fx.n,
-			    nwant);
+		if (fx.cap.n != nwant) {
+			log_capture_print(&fx.cap);
+			fail_msg("%s: %zu lines, want %zu", cases[i].file,
+			    fx.cap.n, nwant);
 		}
 		for (k = 0; k < nwant; k++) {
 			snprintf(want, sizeof(want), "%s%s", path,
 			    cases[i].want[k]);
-			if (strcmp(fx.lines[k], want) != 0)
+			if (strcmp(fx.cap.lines[k], want) != 0)
 				fail_msg("%s:\n  got:  %s\n  want: %s",
-				    cases[i].file, fx.lines[k], want);
+				    cases[i].file, fx.cap.lines[k], want);
 		}
 	}
 }
@@ -547,7 +526,7 @@ test_topology_load_in_zone(void **state)
 	(void)state;
 	t = topology_load(DATADIR "good.yaml", zone_cb, &z);
 	assert_non_null(t);
-	assert_int_equal(fx.n, 0);
+	assert_int_equal(fx.cap.n, 0);
 	assert_int_equal(z.calls, 3);
 	topology_free(t);
 
@@ -556,18 +535,18 @@ test_topology_load_in_zone(void **state)
 	t = topology_load(DATADIR "good.yaml", zone_cb, &z);
 	assert_null(t);
 	assert_int_equal(z.calls, 3);
-	assert_int_equal(fx.n, 1);
-	assert_string_equal(fx.lines[0],
+	assert_int_equal(fx.cap.n, 1);
+	assert_string_equal(fx.cap.lines[0],
 	    DATADIR "good.yaml:42: pools[0].name: live.stream.example is not "
 		    "inside any zone served");
 
-	fx.n = 0;
+	log_capture_reset(&fx.cap);
 	z.suffix = "other.example";
 	z.reject = NULL;
 	t = topology_load(DATADIR "good.yaml", zone_cb, &z);
 	assert_null(t);
-	assert_int_equal(fx.n, 3);
-	assert_string_equal(fx.lines[2],
+	assert_int_equal(fx.cap.n, 3);
+	assert_string_equal(fx.cap.lines[2],
 	    DATADIR "good.yaml:53: pools[2].name: backup.stream.example is "
 		    "not inside any zone served");
 }
@@ -577,8 +556,8 @@ test_topology_load_missing_file(void **state)
 {
 	(void)state;
 	assert_null(topology_load(DATADIR "does-not-exist.yaml", NULL, NULL));
-	assert_int_equal(fx.n, 1);
-	assert_string_equal(fx.lines[0],
+	assert_int_equal(fx.cap.n, 1);
+	assert_string_equal(fx.cap.lines[0],
 	    DATADIR "does-not-exist.yaml: cannot open: No such file or "
 		    "directory");
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/log_capture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +21,13 @@
 #endif
 #define DATADIR TOP_SRCDIR "/tests/data/edge/"
 
-#define CAPTURE_MAX 24
 #define WANT_MAX 16
 
 /* Log lines captured while a test runs. */
 static struct {
-	char lines[CAPTURE_MAX][LOG_LINE_MAX];
-	size_t n;
+	struct log_capture cap;
 } fx;
 
-static void capture_cb(int prio, const char *line, void *arg);
-static void print_captured(void);
 static int group_setup(void **state);
 static int group_teardown(void **state);
 static int setup(void **state);
@@ -41,30 +39,11 @@ static void test_edge_conf_missing_file(void **state);
 static void test_edge_origin_parse(void **state);
 static void test_edge_conf_route_match(void **state);
 
-static void
-capture_cb(int prio, const char *line, void *arg)
-{
-	(void)prio;
-	(void)arg;
-	if (fx.n < CAPTURE_MAX)
-		snprintf(fx.lines[fx.n], sizeof(fx.lines[fx.n]), "%s", line);
-	fx.n++;
-}
-
-static void
-print_captured(void)
-{
-	size_t k;
-
-	for (k = 0; k < fx.n && k < CAPTURE_MAX; k++)
-		print_error("  got: %s\n", fx.lines[k]);
-}
-
 static int
 group_setup(void **state)
 {
 	(void)state;
-	log_set_hook(capture_cb, NULL);
+	log_capture_start(&fx.cap);
 	return 0;
 }
 
@@ -72,7 +51,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	log_set_hook(NULL, NULL);
+	log_capture_stop();
 	return 0;
 }
 
@@ -80,7 +59,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	fx.n = 0;
+	log_capture_reset(&fx.cap);
 	return 0;
 }
 
@@ -96,9 +75,9 @@ test_edge_conf_good(void **state)
 	(void)state;
 	cf = edge_conf_load(DATADIR "good.yaml");
 	if (cf == NULL)
-		print_captured();
+		log_capture_print(&fx.cap);
 	assert_non_null(cf);
-	assert_int_equal(fx.n, 0);
+	assert_int_equal(fx.cap.n, 0);
 	assert_string_equal(cf->path, DATADIR "good.yaml");
 	assert_string_equal(cf->name, "lon-1");
 	assert_string_equal(cf->topology, "topology.yaml");
@@ -158,9 +137,9 @@ test_edge_conf_defaults(void **state)
 	(void)state;
 	cf = edge_conf_load(DATADIR "minimal.yaml");
 	if (cf == NULL)
-		print_captured();
+		log_capture_print(&fx.cap);
 	assert_non_null(cf);
-	assert_int_equal(fx.n, 0);
+	assert_int_equal(fx.cap.n, 0);
 	assert_null(cf->topology);
 	assert_string_equal(cf->http, "127.0.0.1:8081");
 	assert_int_equal(cf->routes[0].mode, EDGE_MODE_LIVE);
@@ -194,10 +173,10 @@ test_edge_conf_example(void **state)
 
 	(void)state;
 	cf = edge_conf_load(TOP_SRCDIR "/doc/examples/gslb-edge.yaml");
-	if (cf == NULL || fx.n != 0)
-		print_captured();
+	if (cf == NULL || fx.cap.n != 0)
+		log_capture_print(&fx.cap);
 	assert_non_null(cf);
-	assert_int_equal(fx.n, 0);
+	assert_int_equal(fx.cap.n, 0);
 	edge_conf_free(cf);
 }
 
@@ -260,7 +239,7 @@ test_edge_conf_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fx.n = 0;
+		log_capture_reset(&fx.cap);
 		snprintf(path, sizeof(path), DATADIR "%s", cases[i].file);
 		cf = edge_conf_load(path);
 		for (nwant = 0; nwant < WANT_MAX && cases[i].want[nwant];
@@ -270,17 +249,17 @@ test_edge_conf_errors(void **state)
 			edge_conf_free(cf);
 			fail_msg("%s: loaded", cases[i].file);
 		}
-		if (fx.n != nwant) {
-			print_captured();
-			fail_msg("%s: %zu lines, want %zu", cases[i].file, fx.n,
-			    nwant);
+		if (fx.cap.n != nwant) {
+			log_capture_print(&fx.cap);
+			fail_msg("%s: %zu lines, want %zu", cases[i].file,
+			    fx.cap.n, nwant);
 		}
 		for (k = 0; k < nwant; k++) {
 			snprintf(want, sizeof(want), "%s%s", path,
 			    cases[i].want[k]);
-			if (strcmp(fx.lines[k], want) != 0)
+			if (strcmp(fx.cap.lines[k], want) != 0)
 				fail_msg("%s:\n  got:  %s\n  want: %s",
-				    cases[i].file, fx.lines[k], want);
+				    cases[i].file, fx.cap.lines[k], want);
 		}
 	}
 }
@@ -290,8 +269,8 @@ test_edge_conf_missing_file(void **state)
 {
 	(void)state;
 	assert_null(edge_conf_load(DATADIR "does-not-exist.yaml"));
-	assert_int_equal(fx.n, 1);
-	assert_string_equal(fx.lines[0],
+	assert_int_equal(fx.cap.n, 1);
+	assert_string_equal(fx.cap.lines[0],
 	    DATADIR "does-not-exist.yaml: cannot open: No such file or "
 		    "directory");
 }
