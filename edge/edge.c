@@ -30,6 +30,7 @@
 #include "edge/upstream.h"
 
 #define EDGE_RETRY_MS 1000
+#define EDGE_REJECT_SLACK 64 /* connections kept to say "rejected" */
 
 static void
 edge_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -37,11 +38,16 @@ edge_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct edge *e = arg;
 
-	if (e->nsessions >= e->conf->limits.max_players) {
+	/*
+	 * Connections past max_players are still accepted, up to a slack,
+	 * so that they hear NetConnection.Connect.Rejected (edge_admission)
+	 * rather than a reset; past the slack they are closed at once.
+	 */
+	if (e->nsessions >=
+	    (size_t)e->conf->limits.max_players + EDGE_REJECT_SLACK) {
 		log_ratelimited(&e->rl_player, LOG_WARNING,
-		    "player refused: max_players %u reached",
-		    e->conf->limits.max_players);
-		e->stats.players_errors++;
+		    "player refused: %zu connections open", e->nsessions);
+		e->stats.players_refused++;
 		close(fd);
 		return;
 	}
@@ -245,6 +251,24 @@ edge_live_get(struct edge *e, const struct edge_conf_route *route,
 	if (lv->up == NULL)
 		edge_live_upstream_failed(lv);
 	return lv;
+}
+
+const char *
+edge_admission(const struct edge *e)
+{
+	const struct edge_conf_limits *l = &e->conf->limits;
+
+	if (e->nadmitted >= l->max_players)
+		return "full";
+	if (l->max_egress_mbps > 0 && e->egress_mbps >= l->max_egress_mbps)
+		return "egress";
+	return NULL;
+}
+
+void
+edge_session_closed(struct edge *e)
+{
+	(void)e;
 }
 
 void

@@ -55,6 +55,7 @@ struct edge_live {
 	struct event *linger; /* armed while there is no player */
 	struct event *retry;  /* upstream reconnect after a failure */
 	size_t origin_idx;    /* origin being used, into route->origin */
+	bool not_found;	      /* every origin said StreamNotFound */
 	struct edge_live *prev, *next;
 };
 
@@ -71,6 +72,8 @@ struct edge_stats {
 	uint64_t bytes_out; /* bytes written to players */
 	uint64_t lives_created;
 	uint64_t lives_freed;
+	uint64_t players_refused; /* connects refused: full, draining */
+	uint64_t player_drops;	  /* frames shed from closed players */
 };
 
 struct edge {
@@ -82,9 +85,11 @@ struct edge {
 	size_t nlisteners;
 	struct session *sessions; /* every player connection */
 	size_t nsessions;
+	size_t nadmitted; /* sessions whose connect was accepted */
 	struct edge_live *lives;
 	size_t nlives;
 	struct edge_stats stats;
+	double egress_mbps; /* last one-second sample (edge/http.c) */
 	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
 	struct log_ratelimit rl_player;
 	struct log_ratelimit rl_upstream;
@@ -105,6 +110,16 @@ void edge_stop(struct edge *e);
  */
 struct edge_live *edge_live_get(struct edge *e,
     const struct edge_conf_route *route, const char *app, const char *name);
+
+/*
+ * Why a new player connection must be refused now: "draining",
+ * "full" (max_players) or "egress" (max_egress_mbps), or NULL to admit.
+ * session.c asks at connect and answers NetConnection.Connect.Rejected.
+ */
+const char *edge_admission(const struct edge *e);
+
+/* A session was freed (session_free): a draining edge may now exit. */
+void edge_session_closed(struct edge *e);
 
 /* A player left `lv`: arm the linger timer if it was the last one. */
 void edge_live_release(struct edge_live *lv);

@@ -119,7 +119,7 @@ edge_http_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (now <= h->last_at)
 		return;
 	secs = (double)(now - h->last_at) / (double)MONOTIME_SEC;
-	h->egress_mbps =
+	e->egress_mbps = h->egress_mbps =
 	    (double)(e->stats.bytes_out - h->last_out) * 8.0 / 1e6 / secs;
 	h->ingress_mbps =
 	    (double)(e->stats.bytes_in - h->last_in) * 8.0 / 1e6 / secs;

@@ -71,6 +71,7 @@ session_send(struct session *s)
 	size_t before = evbuffer_get_length(out);
 	int rc = edge_send_out(&s->tx, out, &s->out);
 
+	s->bytes_out += evbuffer_get_length(out) - before;
 	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
 	rtmp_cmd_out_reset(&s->out);
 	return rc;
@@ -117,12 +118,16 @@ session_flush(struct session *s)
 		m.payload = f->payload;
 		m.len = f->len;
 		rc = edge_send_msg(&s->tx, out, &m);
+		if (s->first_frame_us == 0 &&
+		    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
+			s->first_frame_us = now;
 		frame_unref(f);
 		if (rc != RC_OK) {
 			session_error(s, "chunk media", rc);
 			return;
 		}
 	}
+	s->bytes_out += evbuffer_get_length(out) - before;
 	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
 }
 
@@ -134,7 +139,34 @@ session_unsubscribe(struct session *s)
 	stream_unsubscribe(&s->live->stream, &s->q);
 	edge_live_release(s->live);
 	s->live = NULL;
+	s->edge->stats.player_drops += player_queue_drops(&s->q);
 	player_queue_fini(&s->q);
+}
+
+void
+session_live_not_found(struct session *s)
+{
+	char name[RTMP_CMD_NAME_MAX];
+	int rc;
+
+	if (s->live == NULL)
+		return;
+	snprintf(name, sizeof(name), "%s", s->live->name);
+	session_unsubscribe(s);
+	rtmp_cmd_out_reset(&s->out);
+	rc = rtmp_cmd_play_not_found(&s->cmd, &s->out, s->sid, name);
+	if (rc == RC_OK)
+		rc = session_send(s);
+	if (rc != RC_OK) {
+		session_error(s, "stream not found", rc);
+		return;
+	}
+	log_info("player %s: play %s/%s: not found on any origin", s->peer,
+	    s->cmd_app, name);
+	s->closing = true;
+	if (!s->in_read &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		session_free(s);
 }
 
 static bool
@@ -184,6 +216,20 @@ session_play(struct session *s, const struct rtmp_cmd_event *ev, uint32_t sid)
 	player_queue_init(&s->q, &lim);
 	s->live = edge_live_get(e, route, s->cmd_app, name);
 	s->sid = sid;
+	if (s->live->not_found) {
+		/* Cached: no origin had it a moment ago. */
+		edge_live_release(s->live);
+		s->live = NULL;
+		player_queue_fini(&s->q);
+		log_ratelimited(&e->rl_player, LOG_INFO,
+		    "player %s: play %s/%s: not found (cached)", s->peer,
+		    s->cmd_app, name);
+		rc = rtmp_cmd_play_not_found(&s->cmd, &s->out, sid, name);
+		if (rc == RC_OK)
+			rc = session_send(s);
+		return rc;
+	}
+	s->play_us = monotime_now();
 	stream_subscribe(&s->live->stream, &s->q, monotime_now());
 	e->stats.plays++;
 	rc = rtmp_cmd_play_start(&s->cmd, &s->out, s->sid, name, ev->reset);
@@ -217,10 +263,21 @@ session_command(struct session *s, const struct rtmp_msg *m)
 	if (rc != RC_OK)
 		return rc;
 	switch (ev.type) {
-	case RTMP_CMD_EV_CONNECT:
+	case RTMP_CMD_EV_CONNECT: {
+		const char *why = edge_admission(s->edge);
+
 		snprintf(s->cmd_app, sizeof(s->cmd_app), "%s", ev.app);
-		if (session_app_served(s->edge->conf, ev.app)) {
+		if (why != NULL) {
+			s->edge->stats.players_refused++;
+			log_ratelimited(&s->edge->rl_player, LOG_INFO,
+			    "player %s: connect refused: %s", s->peer, why);
+			rc = rtmp_cmd_connect_reject(&s->cmd, &s->out,
+			    "NetConnection.Connect.Rejected", why);
+			s->closing = true;
+		} else if (session_app_served(s->edge->conf, ev.app)) {
 			rc = rtmp_cmd_connect_accept(&s->cmd, &s->out);
+			s->admitted = true;
+			s->edge->nadmitted++;
 		} else {
 			rc = rtmp_cmd_connect_reject(&s->cmd, &s->out,
 			    "NetConnection.Connect.InvalidApp",
@@ -230,6 +287,7 @@ session_command(struct session *s, const struct rtmp_msg *m)
 		if (rc == RC_OK)
 			rc = session_send(s);
 		return rc;
+	}
 	case RTMP_CMD_EV_PLAY:
 		return session_play(s, &ev, ev.stream_id);
 	case RTMP_CMD_EV_PUBLISH:
@@ -384,6 +442,7 @@ session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen)
 
 	s = xcalloc(1, sizeof(*s));
 	s->edge = e;
+	s->started_us = monotime_now();
 	sockaddr_fmt(sa, s->peer, sizeof(s->peer));
 	s->bev = bufferevent_socket_new(e->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
@@ -439,6 +498,9 @@ session_free(struct session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	e->nsessions--;
+	if (s->admitted)
+		e->nadmitted--;
 	e->stats.players_closed++;
 	free(s);
+	edge_session_closed(e);
 }

@@ -52,6 +52,11 @@ struct session {
 	bool closing;			/* free once the output drained */
 	bool in_read;			/* inside the read callback */
 	bool dead; /* freed when the read callback returns */
+	bool admitted;		 /* connect accepted: counts in nadmitted */
+	uint64_t bytes_out;	 /* bytes written to this player */
+	uint64_t started_us;	 /* accepted (monotime) */
+	uint64_t play_us;	 /* play accepted, 0 before */
+	uint64_t first_frame_us; /* first media frame written, 0 before */
 	struct session *prev, *next;
 };
 
@@ -60,6 +65,13 @@ void session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen);
 
 /* Write queued frames while the output is under its watermark. */
 void session_flush(struct session *s);
+
+/*
+ * Every origin said StreamNotFound for s->live: tell the player
+ * (NetStream.Play.StreamNotFound), unsubscribe, and close once the
+ * reply is written. Called by the live stream for each of its players.
+ */
+void session_live_not_found(struct session *s);
 
 /* Close and free now: unsubscribe, free the bufferevent, free. */
 void session_free(struct session *s);
