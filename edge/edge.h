@@ -89,7 +89,7 @@ struct edge {
 	struct edge_live *lives;
 	size_t nlives;
 	struct edge_stats stats;
-	double egress_mbps; /* last one-second sample (edge/http.c) */
+	double egress_mbps;	/* last one-second sample (edge/http.c) */
 	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
 	struct log_ratelimit rl_player;
 	struct log_ratelimit rl_upstream;

@@ -51,7 +51,7 @@ struct session {
 	char cmd_app[RTMP_CMD_APP_MAX]; /* app from connect */
 	bool closing;			/* free once the output drained */
 	bool in_read;			/* inside the read callback */
-	bool dead; /* freed when the read callback returns */
+	bool dead;		 /* freed when the read callback returns */
 	bool admitted;		 /* connect accepted: counts in nadmitted */
 	uint64_t bytes_out;	 /* bytes written to this player */
 	uint64_t started_us;	 /* accepted (monotime) */
