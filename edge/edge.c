@@ -29,7 +29,6 @@
 #include "edge/session.h"
 #include "edge/upstream.h"
 
-#define EDGE_RETRY_MS 1000
 #define EDGE_REJECT_SLACK 64 /* connections kept to say "rejected" */
 
 static void
@@ -98,30 +97,6 @@ edge_start(struct edge *e)
 	return edge_http_start(e);
 }
 
-static void
-edge_live_free(struct edge_live *lv)
-{
-	struct edge *e = lv->edge;
-
-	upstream_free(lv->up);
-	lv->up = NULL;
-	if (lv->linger)
-		event_free(lv->linger);
-	if (lv->retry)
-		event_free(lv->retry);
-	stream_fini(&lv->stream);
-	if (lv->prev)
-		lv->prev->next = lv->next;
-	else
-		e->lives = lv->next;
-	if (lv->next)
-		lv->next->prev = lv->prev;
-	e->nlives--;
-	e->stats.lives_freed++;
-	log_info("live %s: freed", lv->key);
-	free(lv);
-}
-
 void
 edge_stop(struct edge *e)
 {
@@ -130,8 +105,7 @@ edge_stop(struct edge *e)
 	edge_http_stop(e);
 	while (e->sessions)
 		session_free(e->sessions);
-	while (e->lives)
-		edge_live_free(e->lives);
+	edge_live_free_all(e);
 	for (i = 0; i < e->nlisteners; i++)
 		evconnlistener_free(e->listeners[i]);
 	free(e->listeners);
@@ -157,102 +131,6 @@ edge_stop(struct edge *e)
 	    (unsigned long long)e->stats.lives_freed);
 }
 
-static void
-edge_live_linger_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct edge_live *lv = arg;
-
-	if (lv->stream.nplayers > 0)
-		return;
-	log_info("live %s: no player for %u ms, closing", lv->key,
-	    lv->edge->conf->upstream.linger_ms);
-	edge_live_free(lv);
-}
-
-static void
-edge_live_start_upstream(struct edge_live *lv)
-{
-	lv->up = upstream_new(lv);
-	if (lv->up)
-		lv->edge->stats.upstreams_started++;
-}
-
-static void
-edge_live_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct edge_live *lv = arg;
-
-	if (lv->up == NULL)
-		edge_live_start_upstream(lv);
-}
-
-/* Index of the first origin to use for lv->key (rendezvous order). */
-static size_t
-edge_live_first_origin(const struct edge_live *lv)
-{
-	const struct edge_conf_route *r = lv->route;
-	struct origin_cand cands[ORIGIN_MAX];
-	size_t order[ORIGIN_MAX];
-	char names[ORIGIN_MAX][EDGE_HOST_MAX + 16];
-	size_t i, n = r->origins_count;
-
-	if (n > ORIGIN_MAX)
-		n = ORIGIN_MAX;
-	for (i = 0; i < n; i++) {
-		snprintf(names[i], sizeof(names[i]), "%s:%u", r->origin[i].host,
-		    (unsigned)r->origin[i].port);
-		cands[i].name = names[i];
-		cands[i].state = ORIGIN_UP;
-	}
-	if (n == 0 || origin_order(lv->key, cands, n, order) <= 0)
-		return 0;
-	return order[0];
-}
-
-struct edge_live *
-edge_live_get(struct edge *e, const struct edge_conf_route *route,
-    const char *app, const char *name)
-{
-	struct edge_live *lv;
-	struct stream_limits sl = { 0 };
-	char key[EDGE_KEY_MAX];
-
-	snprintf(key, sizeof(key), "%s/%s", app, name);
-	for (lv = e->lives; lv; lv = lv->next) {
-		if (strcmp(lv->key, key) == 0) {
-			if (lv->linger)
-				event_del(lv->linger);
-			return lv;
-		}
-	}
-	lv = xcalloc(1, sizeof(*lv));
-	lv->edge = e;
-	snprintf(lv->app, sizeof(lv->app), "%s", app);
-	snprintf(lv->name, sizeof(lv->name), "%s", name);
-	memcpy(lv->key, key, sizeof(lv->key));
-	lv->route = route;
-	sl.gop_max_bytes = e->conf->limits.gop_cache_bytes;
-	stream_init(&lv->stream, &sl);
-	lv->linger = evtimer_new(e->base, edge_live_linger_cb, lv);
-	lv->retry = evtimer_new(e->base, edge_live_retry_cb, lv);
-	if (lv->linger == NULL || lv->retry == NULL)
-		fatalx("evtimer_new failed");
-	lv->next = e->lives;
-	if (e->lives)
-		e->lives->prev = lv;
-	e->lives = lv;
-	e->nlives++;
-	e->stats.lives_created++;
-	lv->origin_idx = edge_live_first_origin(lv);
-	log_info("live %s: created, origin %s:%u", lv->key,
-	    route->origin[lv->origin_idx].host,
-	    (unsigned)route->origin[lv->origin_idx].port);
-	edge_live_start_upstream(lv);
-	if (lv->up == NULL)
-		edge_live_upstream_failed(lv);
-	return lv;
-}
-
 const char *
 edge_admission(const struct edge *e)
 {
@@ -269,58 +147,6 @@ void
 edge_session_closed(struct edge *e)
 {
 	(void)e;
-}
-
-void
-edge_live_release(struct edge_live *lv)
-{
-	struct timeval tv;
-
-	if (lv->stream.nplayers > 0)
-		return;
-	tv = loop_timeval(
-	    (uint64_t)lv->edge->conf->upstream.linger_ms * MONOTIME_MSEC);
-	event_add(lv->linger, &tv);
-}
-
-void
-edge_live_wake(struct edge_live *lv)
-{
-	struct player_queue *q, *next;
-
-	for (q = lv->stream.players; q; q = next) {
-		next = q->next;
-		/* q is the first member of struct session. */
-		session_flush((struct session *)(void *)q);
-	}
-}
-
-void
-edge_live_upstream_failed(struct edge_live *lv)
-{
-	struct timeval tv = loop_timeval(EDGE_RETRY_MS * MONOTIME_MSEC);
-	size_t next;
-	struct origin_cand cands[ORIGIN_MAX];
-	char names[ORIGIN_MAX][EDGE_HOST_MAX + 16];
-	size_t i, n = lv->route->origins_count;
-
-	lv->up = NULL;
-	lv->edge->stats.upstreams_failed++;
-	if (n > ORIGIN_MAX)
-		n = ORIGIN_MAX;
-	for (i = 0; i < n; i++) {
-		snprintf(names[i], sizeof(names[i]), "%s:%u",
-		    lv->route->origin[i].host,
-		    (unsigned)lv->route->origin[i].port);
-		cands[i].name = names[i];
-		cands[i].state = ORIGIN_UP;
-	}
-	if (origin_next(lv->key, cands, n, lv->origin_idx, &next) == RC_OK)
-		lv->origin_idx = next;
-	else
-		lv->origin_idx = edge_live_first_origin(lv);
-	stream_upstream_reset(&lv->stream);
-	event_add(lv->retry, &tv);
 }
 
 int

@@ -7,12 +7,8 @@
  * "app/name" and the stats counters. Single-threaded: everything runs on
  * the one event_base of `loop`.
  *
- * A struct edge_live is one live stream on this edge: the hub
- * (struct stream: GOP cache and player queues), its upstream (one origin
- * connection, edge/upstream.h) and a linger timer. It is created by the
- * first player's play (edge_live_get), and freed by the linger timer
- * once it has had no player for upstream.linger (edge_live_release arms
- * it).
+ * The live streams (struct edge_live) and origin failover are in
+ * edge/edge_live.h.
  *
  * Lifecycle: edge_start() after the config loaded and the loop exists;
  * edge_stop() after loop_run() returns (it frees every session, live
@@ -29,6 +25,7 @@
 #include "common/log.h"
 #include "edge/edge_conf.h"
 #include "edge/rtmp_chunk.h"
+#include "edge/edge_live.h"
 #include "edge/rtmp_cmd.h"
 #include "edge/stream.h"
 
@@ -41,23 +38,6 @@ struct loop;
 struct resolver;
 struct session;
 struct upstream;
-
-#define EDGE_KEY_MAX (RTMP_CMD_APP_MAX + RTMP_CMD_NAME_MAX + 2)
-
-struct edge_live {
-	struct edge *edge;
-	char app[RTMP_CMD_APP_MAX];
-	char name[RTMP_CMD_NAME_MAX];
-	char key[EDGE_KEY_MAX]; /* "app/name", origin_order() key */
-	const struct edge_conf_route *route; /* borrowed from edge->conf */
-	struct stream stream;
-	struct upstream *up;  /* NULL while waiting to retry */
-	struct event *linger; /* armed while there is no player */
-	struct event *retry;  /* upstream reconnect after a failure */
-	size_t origin_idx;    /* origin being used, into route->origin */
-	bool not_found;	      /* every origin said StreamNotFound */
-	struct edge_live *prev, *next;
-};
 
 struct edge_stats {
 	uint64_t players_accepted;
@@ -72,8 +52,16 @@ struct edge_stats {
 	uint64_t bytes_out; /* bytes written to players */
 	uint64_t lives_created;
 	uint64_t lives_freed;
-	uint64_t players_refused; /* connects refused: full, draining */
-	uint64_t player_drops;	  /* frames shed from closed players */
+	uint64_t players_refused;   /* connects refused: full, draining */
+	uint64_t player_drops;	    /* frames shed from closed players */
+	uint64_t upstream_switches; /* failovers after media flowed */
+	uint64_t streams_not_found; /* no origin had the stream */
+	/* Player sessions (edge/session.c, edge/relay.c). */
+	uint64_t players_idle;	/* no play or publish within idle_timeout */
+	uint64_t vod_plays;	/* plays relayed to an origin (VOD) */
+	uint64_t publishes;	/* publishers the origin accepted */
+	uint64_t relays_failed; /* VOD/publish origin sessions that failed */
+	uint64_t access_log_errors; /* lines not written */
 };
 
 struct edge {
@@ -88,6 +76,8 @@ struct edge {
 	size_t nadmitted; /* sessions whose connect was accepted */
 	struct edge_live *lives;
 	size_t nlives;
+	struct edge_origin_health *origins; /* edge_live_origin_health() */
+	size_t norigins;
 	struct edge_stats stats;
 	double egress_mbps;	/* last one-second sample (edge/http.c) */
 	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
@@ -105,13 +95,6 @@ int edge_start(struct edge *e);
 void edge_stop(struct edge *e);
 
 /*
- * The live stream app/name for `route`, created (and its upstream
- * started) if there is none. Cancels a pending linger. Never NULL.
- */
-struct edge_live *edge_live_get(struct edge *e,
-    const struct edge_conf_route *route, const char *app, const char *name);
-
-/*
  * Why a new player connection must be refused now: "draining",
  * "full" (max_players) or "egress" (max_egress_mbps), or NULL to admit.
  * session.c asks at connect and answers NetConnection.Connect.Rejected.
@@ -120,15 +103,6 @@ const char *edge_admission(const struct edge *e);
 
 /* A session was freed (session_free): a draining edge may now exit. */
 void edge_session_closed(struct edge *e);
-
-/* A player left `lv`: arm the linger timer if it was the last one. */
-void edge_live_release(struct edge_live *lv);
-
-/* New frames in lv's hub: let every subscribed player write. */
-void edge_live_wake(struct edge_live *lv);
-
-/* The upstream of `lv` failed and was freed: retry after a pause. */
-void edge_live_upstream_failed(struct edge_live *lv);
 
 /*
  * Chunk the messages of `out` into `dst` with `tx`, in order; after a

@@ -164,7 +164,8 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	for (ss = e->sessions; ss; ss = ss->next)
-		drops += player_queue_drops(&ss->q);
+		if (ss->live) /* others were folded into player_drops */
+			drops += player_queue_drops(&ss->q);
 	ok = s->upstreams_started >= s->upstreams_failed ?
 	    s->upstreams_started - s->upstreams_failed :
 	    0;
@@ -204,10 +205,18 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	    "Media payload bytes received from origins.", s->bytes_in);
 	http_metric_one(b, "gslb_edge_bytes_out_total", "counter",
 	    "Bytes written to players.", s->bytes_out);
-	http_metric_one(b, "gslb_edge_player_drops_total", "gauge",
-	    "Frames shed from the queues of the players connected now "
-	    "(players who left no longer count).",
-	    drops);
+	http_metric_one(b, "gslb_edge_player_drops_total", "counter",
+	    "Frames shed from player queues (slow players).",
+	    s->player_drops + drops);
+	http_metric_one(b, "gslb_edge_players_refused_total", "counter",
+	    "Connects refused: full, over the egress limit, or draining.",
+	    s->players_refused);
+	http_metric_one(b, "gslb_edge_upstream_switches_total", "counter",
+	    "Live streams moved to another origin after media flowed.",
+	    s->upstream_switches);
+	http_metric_one(b, "gslb_edge_streams_not_found_total", "counter",
+	    "Live streams that no origin had (players told StreamNotFound).",
+	    s->streams_not_found);
 	http_metric_one(b, "gslb_edge_uptime_seconds", "gauge",
 	    "Seconds since the HTTP port opened.",
 	    (monotime_now() - e->http->started_at) / MONOTIME_SEC);
@@ -292,8 +301,7 @@ edge_http_stats_cb(struct evhttp_request *req, void *arg)
 	char *text;
 
 	for (lv = e->lives; lv; lv = lv->next) {
-		const struct edge_origin *o =
-		    &lv->route->origin[lv->origin_idx];
+		const struct edge_origin *o = &lv->origin[lv->origin_idx];
 		json_t *j = json_object();
 		char origin[EDGE_HOST_MAX + 16];
 

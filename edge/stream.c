@@ -242,8 +242,10 @@ player_queue_is_stalled(const struct player_queue *q, uint64_t now)
 void
 player_queue_rebase(struct player_queue *q)
 {
-	if (q->started)
+	if (q->started) {
 		q->rebase = true;
+		q->wait_key = true; /* the new upstream's GOP starts fresh */
+	}
 }
 
 uint64_t

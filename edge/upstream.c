@@ -33,11 +33,13 @@
 struct upstream {
 	struct edge_live *lv;
 	struct edge *e;
-	const struct edge_origin *origin; /* borrowed from the config */
-	char name[EDGE_HOST_MAX + 16];	  /* "host:port" for logs */
+	struct edge_origin origin;     /* copied: a reload may free it */
+	char name[EDGE_HOST_MAX + 16]; /* "host:port" for logs */
 	struct bufferevent *bev;
 	bool hs_done, playing;
 	bool in_read, dead;
+	bool not_found; /* the origin said StreamNotFound */
+	bool got_media;
 	const char *why; /* failure reason when dead */
 	struct rtmp_hs hs;
 	struct rtmp_chunk_rx rx;
@@ -50,6 +52,7 @@ static void
 upstream_fail(struct upstream *u, const char *why, int rc)
 {
 	struct edge_live *lv = u->lv;
+	enum edge_live_end end;
 
 	if (u->in_read) {
 		if (!u->dead)
@@ -57,11 +60,14 @@ upstream_fail(struct upstream *u, const char *why, int rc)
 		u->dead = true;
 		return;
 	}
+	if (rc == RC_NOTFOUND) /* the reason says it all */
+		rc = RC_OK;
 	log_ratelimited(&u->e->rl_upstream, LOG_WARNING,
 	    "upstream %s: origin %s: %s%s%s, closing", lv->key, u->name, why,
 	    rc ? ": " : "", rc ? rc_str(rc) : "");
+	end = u->not_found ? EDGE_LIVE_END_NOT_FOUND : EDGE_LIVE_END_FAILED;
 	upstream_free(u);
-	edge_live_upstream_failed(lv);
+	edge_live_upstream_failed(lv, end);
 }
 
 static int
@@ -84,6 +90,10 @@ upstream_media(struct upstream *u, const struct rtmp_msg *m)
 	f = frame_new(m);
 	if (f == NULL)
 		return RC_OK;
+	if (!u->got_media && m->type != RTMP_MSG_DATA_AMF0) {
+		u->got_media = true;
+		edge_live_upstream_ok(u->lv);
+	}
 	u->e->stats.frames_in++;
 	u->e->stats.bytes_in += m->len;
 	stream_publish_frame(&u->lv->stream, f, monotime_now());
@@ -122,17 +132,19 @@ upstream_msg_cb(void *arg, const struct rtmp_msg *m)
 	case RTMP_CLIENT_EV_PLAY_START:
 		u->playing = true;
 		ms = u->e->conf->upstream.silent_timeout_ms;
-		if (ms < u->e->conf->upstream.connect_timeout_ms)
-			ms = u->e->conf->upstream.connect_timeout_ms;
 		tv = loop_timeval((uint64_t)ms * MONOTIME_MSEC);
 		bufferevent_set_timeouts(u->bev, &tv, &tv);
 		log_info("upstream %s: origin %s: playing", u->lv->key,
 		    u->name);
 		return RC_OK;
 	case RTMP_CLIENT_EV_STREAM_NOT_FOUND:
+		u->not_found = true;
+		/* fall through */
 	case RTMP_CLIENT_EV_ERROR:
 	case RTMP_CLIENT_EV_PLAY_STOP:
-		u->why = ev.code[0] ? "origin refused" : "origin error";
+		u->why = u->not_found ? "stream not found" :
+		    ev.code[0]	      ? "origin refused" :
+					"origin error";
 		log_ratelimited(&u->e->rl_upstream, LOG_WARNING,
 		    "upstream %s: origin %s: %s %s", u->lv->key, u->name,
 		    rtmp_client_event_str(ev.type), ev.code);
@@ -155,7 +167,7 @@ upstream_handshake_done(struct upstream *u)
 	struct rtmp_client_conf cc;
 	struct rtmp_chunk_limits lim;
 	char tc_url[RTMP_CMD_URL_MAX];
-	bool v6 = strchr(u->origin->host, ':') != NULL;
+	bool v6 = strchr(u->origin.host, ':') != NULL;
 	int rc;
 
 	u->hs_done = true;
@@ -164,7 +176,7 @@ upstream_handshake_done(struct upstream *u)
 	rtmp_chunk_rx_init(&u->rx, &lim, upstream_msg_cb, u);
 	rtmp_chunk_tx_init(&u->tx);
 	snprintf(tc_url, sizeof(tc_url), "rtmp://%s%s%s:%u/%s", v6 ? "[" : "",
-	    u->origin->host, v6 ? "]" : "", (unsigned)u->origin->port,
+	    u->origin.host, v6 ? "]" : "", (unsigned)u->origin.port,
 	    u->lv->app);
 	rtmp_client_conf_default(&cc);
 	cc.app = u->lv->app;
@@ -238,7 +250,7 @@ upstream_read_cb(struct bufferevent *bev, void *arg)
 		rc = upstream_consume(u, p, n, &used);
 		evbuffer_drain(input, used);
 		if (rc != RC_OK) {
-			if (!u->dead)
+			if (!u->dead && u->why == NULL)
 				u->why = u->hs_done ? "rtmp" : "handshake";
 			u->dead = true;
 			break;
@@ -303,7 +315,7 @@ upstream_resolved_cb(void *arg, int rc, const struct resolver_result *res)
 		return;
 	}
 	memcpy(&ss, &res->addr[0], res->addrlen[0]);
-	sockaddr_set_port((struct sockaddr *)&ss, u->origin->port);
+	sockaddr_set_port((struct sockaddr *)&ss, u->origin.port);
 	u->bev = bufferevent_socket_new(u->e->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (u->bev == NULL) {
 		upstream_fail(u, "bufferevent_socket_new", RC_ERROR);
@@ -328,11 +340,11 @@ upstream_new(struct edge_live *lv)
 
 	u->lv = lv;
 	u->e = lv->edge;
-	u->origin = &lv->route->origin[lv->origin_idx];
-	snprintf(u->name, sizeof(u->name), "%s:%u", u->origin->host,
-	    (unsigned)u->origin->port);
+	u->origin = lv->origin[lv->origin_idx];
+	snprintf(u->name, sizeof(u->name), "%s:%u", u->origin.host,
+	    (unsigned)u->origin.port);
 	rtmp_cmd_out_reset(&u->out);
-	if (resolver_lookup(u->e->resolver, u->origin->host, AF_UNSPEC,
+	if (resolver_lookup(u->e->resolver, u->origin.host, AF_UNSPEC,
 		upstream_resolved_cb, u) != RC_OK) {
 		log_warnx("upstream %s: origin %s: cannot resolve", lv->key,
 		    u->name);

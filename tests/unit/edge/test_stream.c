@@ -26,6 +26,7 @@ static void test_player_queue_push_skips_to_queued_key(void **state);
 static void test_player_queue_push_audio_last_then_overflow(void **state);
 static void test_player_queue_is_stalled(void **state);
 static void test_stream_upstream_reset_monotonic(void **state);
+static void test_stream_upstream_reset_waits_key(void **state);
 static void test_player_queue_push_wraps_and_clamps(void **state);
 static void test_stream_refcounts(void **state);
 
@@ -442,6 +443,37 @@ test_stream_upstream_reset_monotonic(void **state)
 	stream_fini(&s);
 }
 
+/*
+ * After a failover, video resumes at the new origin's first key frame
+ * (inter frames before it reference pictures the player never had);
+ * audio and headers pass at once.
+ */
+static void
+test_stream_upstream_reset_waits_key(void **state)
+{
+	static const uint32_t ts[] = { 0, 40, 40, 41, 61, 81 };
+	struct stream s;
+	struct player_queue q;
+
+	(void)state;
+	stream_init(&s, NULL);
+	player_queue_init(&q, NULL);
+	stream_subscribe(&s, &q, 0);
+	pub(&s, 'K', 1000, 100, 0);
+	pub(&s, 'I', 1040, 100, 0);
+	stream_upstream_reset(&s);
+	pub(&s, 'V', 0, 40, 0);
+	pub(&s, 'I', 20, 100, 0); /* mid-GOP from the new origin: skipped */
+	pub(&s, 'a', 20, 20, 0);
+	pub(&s, 'K', 40, 100, 0);
+	pub(&s, 'I', 60, 100, 0);
+	expect_queue(&q, "KIVaKI", ts);
+	assert_int_equal(q.skipped, 1);
+	stream_unsubscribe(&s, &q);
+	player_queue_fini(&q);
+	stream_fini(&s);
+}
+
 /* Publisher time wraps at 2^32; small backward steps are clamped. */
 static void
 test_player_queue_push_wraps_and_clamps(void **state)
@@ -538,6 +570,7 @@ main(void)
 		    test_player_queue_push_audio_last_then_overflow),
 		cmocka_unit_test(test_player_queue_is_stalled),
 		cmocka_unit_test(test_stream_upstream_reset_monotonic),
+		cmocka_unit_test(test_stream_upstream_reset_waits_key),
 		cmocka_unit_test(test_player_queue_push_wraps_and_clamps),
 		cmocka_unit_test(test_stream_refcounts),
 	};
