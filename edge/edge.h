@@ -83,6 +83,11 @@ struct edge {
 	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
 	struct log_ratelimit rl_player;
 	struct log_ratelimit rl_upstream;
+	size_t npublishers; /* sessions publishing through a relay */
+	/* The access log (edge/access_log.h); fd valid when open. */
+	bool access_log_open;
+	int access_log_fd;
+	struct log_ratelimit rl_access_log;
 };
 
 /*
