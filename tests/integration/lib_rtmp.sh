@@ -264,3 +264,72 @@ rtmp_wait_stream()
 		sleep 0.2
 	done
 }
+
+# ---- More players and publishers (012) -------------------------------------------
+
+# rtmp_play_ffmpeg_seek URL OFFSET: play URL (VOD) with ffprobe
+# -read_intervals OFFSET%+1, which makes ffmpeg's RTMP client (rtmp_seek,
+# through the FLV demuxer's read_seek) send a "seek" command of OFFSET
+# seconds, as ms, once the play started; list one second of video
+# packets, within 20 s, and print the first one's time in ms (about
+# OFFSET * 1000 when the server sought, near 0 when it did not). Fails
+# when ffprobe fails.
+rtmp_play_ffmpeg_seek()
+{
+	local url=$1 ss=$2 log pts
+	log=$(rtmp_next_log ffmpeg-seek)
+	timeout -k 2 20 ffprobe -hide_banner -v error -rw_timeout 5000000 \
+		-read_intervals "$ss%+1" -select_streams v:0 \
+		-show_entries packet=pts_time -of csv=p=0 "$url" \
+		>"$log.pts" 2>"$log.log" || {
+		echo "ffprobe -read_intervals $url: failed (status $?)" >>"$log.log"
+		return 1
+	}
+	pts=$(awk -F, 'NF && $1 != "" { printf "%d\n", $1 * 1000; exit }' "$log.pts")
+	[ -n "$pts" ] || return 1
+	echo "$pts"
+}
+
+# rtmp_publish_once URL SECONDS: publish the test pattern to URL in the
+# foreground for SECONDS of stream time (at most SECONDS + 10 s of wall
+# time) and print ffmpeg's exit status; its log is $T/rtmp-NN-publish.log.
+rtmp_publish_once()
+{
+	local url=$1 secs=$2 log rc
+	log=$(rtmp_next_log publish)
+	timeout -k 2 $((secs + 10)) ffmpeg -hide_banner -nostdin \
+		-loglevel warning -re \
+		-f lavfi -i "testsrc2=size=320x240:rate=25:duration=$secs" \
+		-c:v libx264 -preset ultrafast -tune zerolatency -threads 1 \
+		-pix_fmt yuv420p -g 25 -f flv "$url" >"$log.log" 2>&1
+	rc=$?
+	echo "ffmpeg publish $url: status $rc" >>"$log.log"
+	echo "$rc"
+}
+
+# rtmp_idle_client PORT: connect to 127.0.0.1:PORT, do a plain RTMP
+# handshake (C0 C1 of zeros, read S0 S1 S2, C2), then send nothing; print
+# how many ms after the handshake the server closed the connection. Fails
+# when the handshake fails or the server keeps it open for 10 s.
+rtmp_idle_client()
+{
+	local fd t0 t1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
+	{
+		printf '\003'
+		head -c 1536 /dev/zero
+	} >&"$fd"
+	timeout 5 head -c 3073 <&"$fd" >/dev/null || {
+		exec {fd}>&-
+		return 1
+	}
+	head -c 1536 /dev/zero >&"$fd"
+	t0=$(date +%s%N)
+	timeout 10 cat <&"$fd" >/dev/null || {
+		exec {fd}>&-
+		return 1
+	}
+	t1=$(date +%s%N)
+	exec {fd}>&-
+	echo $(((t1 - t0) / 1000000))
+}
