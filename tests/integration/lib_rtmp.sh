@@ -265,6 +265,36 @@ rtmp_wait_stream()
 	done
 }
 
+# ---- Load client -------------------------------------------------------------------
+
+# RTMP_LOAD: our load client (bench/gslb-rtmp-load, built by make).
+RTMP_LOAD=${GSLB_RTMP_LOAD:-$top_builddir/bench/gslb-rtmp-load}
+
+# rtmp_load URL [ARGS...]: play URL with gslb-rtmp-load ARGS (players,
+# rate, duration ...; its JSON goes to the log path .json) within 60 s
+# of wall time, and print its summary line (key=value fields). Fails
+# when it fails, i.e. when a player failed or got no video; the line is
+# printed all the same.
+rtmp_load()
+{
+	local url=$1 log rc
+	shift
+	[ -x "$RTMP_LOAD" ] || fail "gslb-rtmp-load not built: $RTMP_LOAD"
+	log=$(rtmp_next_log load)
+	timeout -k 2 60 "$RTMP_LOAD" --json "$log.json" "$@" "$url" \
+		>"$log.out" 2>"$log.log"
+	rc=$?
+	echo "gslb-rtmp-load $* $url: status $rc" >>"$log.log"
+	grep '^players=' "$log.out"
+	return "$rc"
+}
+
+# rtmp_kv KEY LINE: the value of KEY in a line of key=value fields.
+rtmp_kv()
+{
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
 # ---- More players and publishers (012) -------------------------------------------
 
 # rtmp_play_ffmpeg_seek URL OFFSET: play URL (VOD) with ffprobe
