@@ -343,6 +343,9 @@ relay_read_cb(struct bufferevent *bev, void *arg)
 			/* The player is behind: stop reading the origin. */
 			r->paused = true;
 			bufferevent_disable(bev, EV_READ);
+			log_debug("relay %s/%s: origin %s: player behind, "
+				  "reading paused",
+			    r->app, r->stream, r->name);
 			break;
 		}
 		p = evbuffer_pullup(input, (ev_ssize_t)n);
