@@ -904,119 +904,124 @@ load_pct_ms(const uint64_t *v, size_t n, double pct)
 	return (double)v[k - 1] / MONOTIME_MSEC;
 }
 
+/* What load_report() computed, for the JSON document. */
+struct load_result {
+	struct load_sum s;
+	uint64_t *ttff, *ttkf; /* sorted, microseconds */
+	size_t nf, nk;
+	double dur;
+	long rss_kib;
+};
+
+static void
+load_report_json(const struct load *l, const struct load_result *r)
+{
+	json_t *j, *fails, *arr;
+	unsigned i;
+
+	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "url", l->o.url, "players", (json_int_t)l->o.players, "started",
+	    (json_int_t)r->s.started, "connected", (json_int_t)r->s.connected,
+	    "got_video", (json_int_t)r->s.got_video, "failed",
+	    (json_int_t)r->s.failed, "bytes", (json_int_t)r->s.bytes,
+	    "media_bytes", (json_int_t)r->s.media_bytes, "video_frames",
+	    (json_int_t)r->s.video, "audio_frames", (json_int_t)r->s.audio);
+	json_object_set_new(j, "ttff_p50_ms",
+	    json_real(load_pct_ms(r->ttff, r->nf, 50)));
+	json_object_set_new(j, "ttff_p99_ms",
+	    json_real(load_pct_ms(r->ttff, r->nf, 99)));
+	json_object_set_new(j, "ttff_max_ms",
+	    json_real(load_pct_ms(r->ttff, r->nf, 100)));
+	json_object_set_new(j, "ttkf_p50_ms",
+	    json_real(load_pct_ms(r->ttkf, r->nk, 50)));
+	json_object_set_new(j, "ttkf_p99_ms",
+	    json_real(load_pct_ms(r->ttkf, r->nk, 99)));
+	json_object_set_new(j, "duration_s", json_real(r->dur));
+	json_object_set_new(j, "rss_kib", json_integer(r->rss_kib));
+	fails = json_object();
+	for (i = 1; i < LOAD_FAIL_COUNT; i++)
+		json_object_set_new(fails, load_fail_names[i],
+		    json_integer(r->s.fails[i]));
+	json_object_set_new(j, "failures", fails);
+	arr = json_array();
+	for (i = 0; i < l->started; i++) {
+		const struct load_player *p = &l->p[i];
+		double ttff = p->got_video ?
+		    (double)(p->t_video - p->t_start) / MONOTIME_MSEC :
+		    -1.0;
+
+		json_array_append_new(arr,
+		    json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:s}", "ttff_ms",
+			ttff, "play_s",
+			(double)(p->t_end - p->t_start) / MONOTIME_SEC, "bytes",
+			(json_int_t)p->bytes, "media_bytes",
+			(json_int_t)p->media_bytes, "video_frames",
+			(json_int_t)p->video, "audio_frames",
+			(json_int_t)p->audio, "fail",
+			load_fail_names[p->fail]));
+	}
+	json_object_set_new(j, "player", arr);
+	if (strcmp(l->o.json, "-") == 0)
+		json_dumpf(j, stdout, JSON_INDENT(1));
+	else if (json_dump_file(j, l->o.json, JSON_INDENT(1)) != 0)
+		log_warnx("%s: cannot write the JSON summary", l->o.json);
+	json_decref(j);
+}
+
 static void
 load_report(const struct load *l)
 {
-	struct load_sum s;
+	struct load_result r = { 0 };
 	struct rusage ru;
-	uint64_t *ttff = xcalloc(l->o.players, sizeof(*ttff));
-	uint64_t *ttkf = xcalloc(l->o.players, sizeof(*ttkf));
 	uint64_t t_last = l->t0, play_us = 0;
-	size_t nf = 0, nk = 0;
 	unsigned i;
-	double dur, kbps;
-	json_t *j, *fails, *arr;
+	double kbps;
 
-	load_sum(l, &s);
+	r.ttff = xcalloc(l->o.players, sizeof(*r.ttff));
+	r.ttkf = xcalloc(l->o.players, sizeof(*r.ttkf));
+	load_sum(l, &r.s);
 	for (i = 0; i < l->started; i++) {
 		const struct load_player *p = &l->p[i];
 
 		if (p->got_video)
-			ttff[nf++] = p->t_video - p->t_start;
+			r.ttff[r.nf++] = p->t_video - p->t_start;
 		if (p->got_key)
-			ttkf[nk++] = p->t_key - p->t_start;
+			r.ttkf[r.nk++] = p->t_key - p->t_start;
 		if (p->t_end > t_last)
 			t_last = p->t_end;
 		play_us += p->t_end - p->t_start;
 	}
-	qsort(ttff, nf, sizeof(*ttff), load_cmp_u64);
-	qsort(ttkf, nk, sizeof(*ttkf), load_cmp_u64);
-	dur = (double)(t_last - l->t0) / MONOTIME_SEC;
+	qsort(r.ttff, r.nf, sizeof(*r.ttff), load_cmp_u64);
+	qsort(r.ttkf, r.nk, sizeof(*r.ttkf), load_cmp_u64);
+	r.dur = (double)(t_last - l->t0) / MONOTIME_SEC;
 	/* Mean receive rate of a player over its own time. */
 	kbps =
-	    play_us ? (double)s.bytes * 8 / ((double)play_us / 1e6) / 1e3 : 0;
+	    play_us ? (double)r.s.bytes * 8 / ((double)play_us / 1e6) / 1e3 : 0;
 	getrusage(RUSAGE_SELF, &ru);
+	r.rss_kib = ru.ru_maxrss;
 	printf("players=%u connected=%u got_video=%u failed=%u bytes=%llu "
 	       "ttff_p50_ms=%.1f ttff_p99_ms=%.1f ttff_max_ms=%.1f "
 	       "duration_s=%.3f",
-	    l->o.players, s.connected, s.got_video, s.failed,
-	    (unsigned long long)s.bytes, load_pct_ms(ttff, nf, 50),
-	    load_pct_ms(ttff, nf, 99), load_pct_ms(ttff, nf, 100), dur);
+	    l->o.players, r.s.connected, r.s.got_video, r.s.failed,
+	    (unsigned long long)r.s.bytes, load_pct_ms(r.ttff, r.nf, 50),
+	    load_pct_ms(r.ttff, r.nf, 99), load_pct_ms(r.ttff, r.nf, 100),
+	    r.dur);
 	printf(" started=%u media_bytes=%llu video_frames=%llu "
 	       "audio_frames=%llu ttkf_p50_ms=%.1f ttkf_p99_ms=%.1f "
 	       "kbps_per_player=%.1f malformed=%llu rss_kib=%ld",
-	    s.started, (unsigned long long)s.media_bytes,
-	    (unsigned long long)s.video, (unsigned long long)s.audio,
-	    load_pct_ms(ttkf, nk, 50), load_pct_ms(ttkf, nk, 99), kbps,
-	    (unsigned long long)s.malformed, ru.ru_maxrss);
+	    r.s.started, (unsigned long long)r.s.media_bytes,
+	    (unsigned long long)r.s.video, (unsigned long long)r.s.audio,
+	    load_pct_ms(r.ttkf, r.nk, 50), load_pct_ms(r.ttkf, r.nk, 99), kbps,
+	    (unsigned long long)r.s.malformed, r.rss_kib);
 	for (i = 1; i < LOAD_FAIL_COUNT; i++)
-		if (s.fails[i])
-			printf(" fail_%s=%u", load_fail_names[i], s.fails[i]);
+		if (r.s.fails[i])
+			printf(" fail_%s=%u", load_fail_names[i], r.s.fails[i]);
 	printf("\n");
 	fflush(stdout);
-
-	if (l->o.json != NULL) {
-		j = json_object();
-		json_object_set_new(j, "url", json_string(l->o.url));
-		json_object_set_new(j, "players", json_integer(l->o.players));
-		json_object_set_new(j, "started", json_integer(s.started));
-		json_object_set_new(j, "connected", json_integer(s.connected));
-		json_object_set_new(j, "got_video", json_integer(s.got_video));
-		json_object_set_new(j, "failed", json_integer(s.failed));
-		json_object_set_new(j, "bytes",
-		    json_integer((json_int_t)s.bytes));
-		json_object_set_new(j, "media_bytes",
-		    json_integer((json_int_t)s.media_bytes));
-		json_object_set_new(j, "video_frames",
-		    json_integer((json_int_t)s.video));
-		json_object_set_new(j, "audio_frames",
-		    json_integer((json_int_t)s.audio));
-		json_object_set_new(j, "ttff_p50_ms",
-		    json_real(load_pct_ms(ttff, nf, 50)));
-		json_object_set_new(j, "ttff_p99_ms",
-		    json_real(load_pct_ms(ttff, nf, 99)));
-		json_object_set_new(j, "ttff_max_ms",
-		    json_real(load_pct_ms(ttff, nf, 100)));
-		json_object_set_new(j, "ttkf_p50_ms",
-		    json_real(load_pct_ms(ttkf, nk, 50)));
-		json_object_set_new(j, "ttkf_p99_ms",
-		    json_real(load_pct_ms(ttkf, nk, 99)));
-		json_object_set_new(j, "duration_s", json_real(dur));
-		json_object_set_new(j, "rss_kib", json_integer(ru.ru_maxrss));
-		fails = json_object();
-		for (i = 1; i < LOAD_FAIL_COUNT; i++)
-			json_object_set_new(fails, load_fail_names[i],
-			    json_integer(s.fails[i]));
-		json_object_set_new(j, "failures", fails);
-		arr = json_array();
-		for (i = 0; i < l->started; i++) {
-			const struct load_player *p = &l->p[i];
-
-			json_array_append_new(arr,
-			    json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:s}",
-				"ttff_ms",
-				p->got_video ?
-				    (double)(p->t_video - p->t_start) /
-					MONOTIME_MSEC :
-				    -1.0,
-				"play_s",
-				(double)(p->t_end - p->t_start) / MONOTIME_SEC,
-				"bytes", (json_int_t)p->bytes, "media_bytes",
-				(json_int_t)p->media_bytes, "video_frames",
-				(json_int_t)p->video, "audio_frames",
-				(json_int_t)p->audio, "fail",
-				load_fail_names[p->fail]));
-		}
-		json_object_set_new(j, "player", arr);
-		if (strcmp(l->o.json, "-") == 0)
-			json_dumpf(j, stdout, JSON_INDENT(1));
-		else if (json_dump_file(j, l->o.json, JSON_INDENT(1)) != 0)
-			log_warnx("%s: cannot write the JSON summary",
-			    l->o.json);
-		json_decref(j);
-	}
-	free(ttff);
-	free(ttkf);
+	if (l->o.json != NULL)
+		load_report_json(l, &r);
+	free(r.ttff);
+	free(r.ttkf);
 }
 
 /* Every player started got video and none failed. */
