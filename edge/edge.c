@@ -24,12 +24,17 @@
 #include "common/resolver.h"
 #include "common/sockaddr.h"
 #include "edge/edge.h"
+#include "edge/access_log.h"
 #include "edge/http.h"
 #include "edge/origin.h"
+#include "edge/report.h"
 #include "edge/session.h"
 #include "edge/upstream.h"
 
 #define EDGE_REJECT_SLACK 64 /* connections kept to say "rejected" */
+
+static void edge_drain_grace_cb(evutil_socket_t fd, short what, void *arg);
+static void edge_drain_deadline_cb(evutil_socket_t fd, short what, void *arg);
 
 static void
 edge_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -94,6 +99,14 @@ edge_start(struct edge *e)
 		e->listeners[e->nlisteners++] = l;
 		log_info("listening on %s (rtmp)", e->conf->listen[i]);
 	}
+	e->drain_grace = evtimer_new(e->base, edge_drain_grace_cb, e);
+	e->drain_deadline = evtimer_new(e->base, edge_drain_deadline_cb, e);
+	if (e->drain_grace == NULL || e->drain_deadline == NULL)
+		fatalx("evtimer_new failed");
+	if (access_log_open(e) != RC_OK)
+		return RC_CONFIG;
+	if (edge_report_start(e) != RC_OK)
+		return RC_CONFIG;
 	return edge_http_start(e);
 }
 
@@ -103,6 +116,12 @@ edge_stop(struct edge *e)
 	size_t i;
 
 	edge_http_stop(e);
+	edge_report_stop(e);
+	if (e->drain_grace)
+		event_free(e->drain_grace);
+	if (e->drain_deadline)
+		event_free(e->drain_deadline);
+	e->drain_grace = e->drain_deadline = NULL;
 	while (e->sessions)
 		session_free(e->sessions);
 	edge_live_free_all(e);
@@ -113,6 +132,7 @@ edge_stop(struct edge *e)
 	e->nlisteners = 0;
 	resolver_free(e->resolver);
 	e->resolver = NULL;
+	access_log_close(e); /* after the sessions wrote their lines */
 	log_notice("stats: players accepted %llu closed %llu errors %llu "
 		   "stalled %llu plays %llu; upstreams started %llu failed "
 		   "%llu; frames in %llu bytes in %llu bytes out %llu; lives "
@@ -136,6 +156,8 @@ edge_admission(const struct edge *e)
 {
 	const struct edge_conf_limits *l = &e->conf->limits;
 
+	if (e->drain_state == EDGE_DRAIN_CLOSED)
+		return "draining";
 	if (e->nadmitted >= l->max_players)
 		return "full";
 	if (l->max_egress_mbps > 0 && e->egress_mbps >= l->max_egress_mbps)
@@ -146,7 +168,139 @@ edge_admission(const struct edge *e)
 void
 edge_session_closed(struct edge *e)
 {
-	(void)e;
+	if (e->drain_state == EDGE_DRAIN_CLOSED && e->nsessions == 0 &&
+	    e->loop != NULL) {
+		log_notice("drain: last session ended, exiting");
+		loop_stop(e->loop);
+	}
+}
+
+/* ---- Draining ---- */
+
+const char *
+edge_drain_state_str(enum edge_drain_state st)
+{
+	switch (st) {
+	case EDGE_RUNNING:
+		return "running";
+	case EDGE_DRAINING:
+		return "draining";
+	case EDGE_DRAIN_CLOSED:
+		return "closed";
+	}
+	return "unknown";
+}
+
+void
+edge_drain(struct edge *e, const char *why)
+{
+	struct timeval grace, deadline;
+
+	if (e->drain_state != EDGE_RUNNING)
+		return;
+	e->drain_state = EDGE_DRAINING;
+	e->drain_since = monotime_now();
+	grace = loop_timeval((uint64_t)e->conf->drain.grace_ms * MONOTIME_MSEC);
+	deadline =
+	    loop_timeval((uint64_t)e->conf->drain.deadline_ms * MONOTIME_MSEC);
+	event_add(e->drain_grace, &grace);
+	event_add(e->drain_deadline, &deadline);
+	log_notice("drain (%s): reporting draining; new players admitted for "
+		   "%u ms more, then refused; exit when the last of %zu "
+		   "sessions ends, at the latest in %u ms",
+	    why, e->conf->drain.grace_ms, e->nsessions,
+	    e->conf->drain.deadline_ms);
+	edge_report_now(e);
+}
+
+void
+edge_undrain(struct edge *e, const char *why)
+{
+	if (e->drain_state == EDGE_RUNNING)
+		return;
+	e->drain_state = EDGE_RUNNING;
+	event_del(e->drain_grace);
+	event_del(e->drain_deadline);
+	log_notice("undrain (%s): admitting players again", why);
+	edge_report_now(e);
+}
+
+static void
+edge_drain_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct edge *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (e->drain_state != EDGE_DRAINING)
+		return;
+	e->drain_state = EDGE_DRAIN_CLOSED;
+	log_notice("drain: grace over, refusing new players; %zu sessions "
+		   "left",
+	    e->nsessions);
+	edge_session_closed(e);
+}
+
+static void
+edge_drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct edge *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (e->drain_state == EDGE_RUNNING)
+		return;
+	log_notice("drain: deadline reached, closing %zu sessions and exiting",
+	    e->nsessions);
+	loop_stop(e->loop);
+}
+
+/* ---- Reload ---- */
+
+static bool
+edge_conf_same_strings(char *const *a, unsigned na, char *const *b, unsigned nb)
+{
+	unsigned i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+int
+edge_reload(struct edge *e, struct edge_conf *ncf)
+{
+	struct edge_conf *old = e->conf;
+
+	if (!edge_conf_same_strings(old->listen, old->listen_count, ncf->listen,
+		ncf->listen_count) ||
+	    strcmp(old->http, ncf->http) != 0) {
+		log_warnx("reload %s: listen and http cannot change without a "
+			  "restart; keeping the running configuration",
+		    ncf->path);
+		edge_conf_free(ncf);
+		e->reload_failures++;
+		return RC_CONFIG;
+	}
+	e->conf = ncf;
+	if (edge_report_reload(e) != RC_OK) {
+		e->conf = old;
+		edge_report_reload(e);
+		edge_conf_free(ncf);
+		e->reload_failures++;
+		log_warnx("reload: load reports not reconfigured; keeping the "
+			  "running configuration");
+		return RC_CONFIG;
+	}
+	edge_live_reroute(e);
+	edge_conf_free(old);
+	e->reloads++;
+	log_notice("reloaded: %u routes, max_players %u", ncf->routes_count,
+	    ncf->limits.max_players);
+	return RC_OK;
 }
 
 int

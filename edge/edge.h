@@ -33,11 +33,25 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct evconnlistener;
-struct edge_http; /* edge/http.h */
+struct edge_http;   /* edge/http.h */
+struct edge_report; /* edge/report.h */
 struct loop;
 struct resolver;
 struct session;
 struct upstream;
+
+/*
+ * Draining (edge_drain): RUNNING -> DRAINING (reports "draining", still
+ * admits players for drain.grace while DNS moves new ones away) ->
+ * CLOSED (refuses connects; the process exits when the last session
+ * ends, or at drain.deadline, counted from the start of the drain).
+ * edge_undrain() goes back to RUNNING from either.
+ */
+enum edge_drain_state {
+	EDGE_RUNNING,
+	EDGE_DRAINING,
+	EDGE_DRAIN_CLOSED,
+};
 
 struct edge_stats {
 	uint64_t players_accepted;
@@ -79,8 +93,13 @@ struct edge {
 	struct edge_origin_health *origins; /* edge_live_origin_health() */
 	size_t norigins;
 	struct edge_stats stats;
-	double egress_mbps;	/* last one-second sample (edge/http.c) */
-	struct edge_http *http; /* HTTP port (edge/http.h), or NULL */
+	double egress_mbps;	    /* last one-second sample (edge/http.c) */
+	struct edge_http *http;	    /* HTTP port (edge/http.h), or NULL */
+	struct edge_report *report; /* load reports (edge/report.h) */
+	enum edge_drain_state drain_state;
+	uint64_t drain_since; /* monotime the drain started */
+	struct event *drain_grace, *drain_deadline;
+	uint64_t reloads, reload_failures;
 	struct log_ratelimit rl_player;
 	struct log_ratelimit rl_upstream;
 	size_t npublishers; /* sessions publishing through a relay */
@@ -108,6 +127,29 @@ const char *edge_admission(const struct edge *e);
 
 /* A session was freed (session_free): a draining edge may now exit. */
 void edge_session_closed(struct edge *e);
+
+/*
+ * Start draining (see enum edge_drain_state); `why` names the trigger for
+ * the log ("SIGQUIT", "POST /v1/drain"). Does nothing if already
+ * draining. Event callback.
+ */
+void edge_drain(struct edge *e, const char *why);
+
+/* Stop draining: admit players again. Does nothing if running. */
+void edge_undrain(struct edge *e, const char *why);
+
+/* "running", "draining" or "closed" (for logs and JSON). */
+const char *edge_drain_state_str(enum edge_drain_state st);
+
+/*
+ * Replace e->conf with `ncf` (takes ownership; the old config is freed)
+ * after a SIGHUP: routes, limits, upstream timers, drain and report
+ * settings apply at once; every session and live stream stays. The
+ * listen and http addresses cannot change without a restart: a new
+ * config that changes them is refused. Returns RC_OK, or RC_CONFIG (ncf
+ * freed, old config kept, logged).
+ */
+int edge_reload(struct edge *e, struct edge_conf *ncf);
 
 /*
  * Chunk the messages of `out` into `dst` with `tx`, in order; after a

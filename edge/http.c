@@ -17,6 +17,7 @@
 #include <event2/http.h>
 
 #include "common/alloc.h"
+#include "common/auth.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/loop.h"
@@ -26,6 +27,7 @@
 #include "common/statemsg.h"
 #include "edge/edge.h"
 #include "edge/http.h"
+#include "edge/report.h"
 #include "edge/session.h"
 #include "edge/stream.h"
 
@@ -33,30 +35,23 @@
 #define EDGE_HTTP_TIMEOUT_S 10
 #define EDGE_HTTP_BODY_MAX (64 * 1024)
 #define EDGE_HTTP_HEADERS_MAX (16 * 1024)
-#define EDGE_HTTP_TICK_US (1 * MONOTIME_SEC)
 
 struct edge_http {
 	struct evhttp *http;
-	struct event *tick;
 	uint64_t started_at;
-	/* Rate sampling (edge_http_tick_cb). */
-	uint64_t last_at, last_out, last_in;
-	bool has_rate;
-	double egress_mbps, ingress_mbps;
-	uint64_t seq; /* /v1/load answers */
 };
 
 static void edge_http_metrics_cb(struct evhttp_request *req, void *arg);
 static void edge_http_load_cb(struct evhttp_request *req, void *arg);
 static void edge_http_stats_cb(struct evhttp_request *req, void *arg);
 static void edge_http_notfound_cb(struct evhttp_request *req, void *arg);
-static void edge_http_tick_cb(evutil_socket_t fd, short what, void *arg);
+static void edge_http_drain_cb(struct evhttp_request *req, void *arg);
+static void edge_http_undrain_cb(struct evhttp_request *req, void *arg);
 
 int
 edge_http_start(struct edge *e)
 {
 	struct edge_http *h;
-	struct timeval tv = loop_timeval(EDGE_HTTP_TICK_US);
 	char bound[SOCKADDR_STRLEN];
 	int rc;
 
@@ -66,7 +61,8 @@ edge_http_start(struct edge *e)
 	h->http = evhttp_new(e->base);
 	if (h->http == NULL)
 		return RC_IO;
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(h->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_timeout(h->http, EDGE_HTTP_TIMEOUT_S);
 	/* Monitoring requests are small; nothing larger is buffered. */
 	evhttp_set_max_body_size(h->http, EDGE_HTTP_BODY_MAX);
@@ -74,19 +70,15 @@ edge_http_start(struct edge *e)
 	evhttp_set_cb(h->http, "/metrics", edge_http_metrics_cb, e);
 	evhttp_set_cb(h->http, "/v1/load", edge_http_load_cb, e);
 	evhttp_set_cb(h->http, "/v1/stats", edge_http_stats_cb, e);
+	evhttp_set_cb(h->http, "/v1/drain", edge_http_drain_cb, e);
+	evhttp_set_cb(h->http, "/v1/undrain", edge_http_undrain_cb, e);
 	evhttp_set_gencb(h->http, edge_http_notfound_cb, e);
 	rc = http_listen(h->http, e->base, e->conf->http,
 	    EDGE_HTTP_DEFAULT_PORT, bound, sizeof(bound));
 	if (rc != RC_OK)
 		return rc == RC_MALFORMED ? RC_CONFIG : rc;
-	h->tick = event_new(e->base, -1, EV_PERSIST, edge_http_tick_cb, e);
-	if (h->tick == NULL)
-		fatalx("event_new failed");
-	h->last_at = monotime_now();
-	h->last_out = e->stats.bytes_out;
-	h->last_in = e->stats.bytes_in;
-	event_add(h->tick, &tv);
-	log_info("listening on %s (http: /metrics, /v1/load, /v1/stats)",
+	log_info("listening on %s (http: /metrics, /v1/load, /v1/stats, "
+		 "/v1/drain, /v1/undrain)",
 	    bound);
 	return RC_OK;
 }
@@ -98,35 +90,10 @@ edge_http_stop(struct edge *e)
 
 	if (h == NULL)
 		return;
-	if (h->tick)
-		event_free(h->tick);
 	if (h->http)
 		evhttp_free(h->http);
 	free(h);
 	e->http = NULL;
-}
-
-static void
-edge_http_tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct edge *e = arg;
-	struct edge_http *h = e->http;
-	uint64_t now = monotime_now();
-	double secs;
-
-	(void)fd;
-	(void)what;
-	if (now <= h->last_at)
-		return;
-	secs = (double)(now - h->last_at) / (double)MONOTIME_SEC;
-	e->egress_mbps = h->egress_mbps =
-	    (double)(e->stats.bytes_out - h->last_out) * 8.0 / 1e6 / secs;
-	h->ingress_mbps =
-	    (double)(e->stats.bytes_in - h->last_in) * 8.0 / 1e6 / secs;
-	h->has_rate = true;
-	h->last_at = now;
-	h->last_out = e->stats.bytes_out;
-	h->last_in = e->stats.bytes_in;
 }
 
 static void
@@ -157,10 +124,13 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	const struct edge_stats *s = &e->stats;
 	const struct session *ss;
 	struct evbuffer *b = evbuffer_new();
+	const struct edge_report_stats *rs = edge_report_stats(e);
 	uint64_t drops = 0, ok;
 
-	if (b == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+	if (b == NULL || evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+		if (b)
+			evbuffer_free(b);
+		evhttp_send_error(req, b ? 405 : HTTP_INTERNAL, NULL);
 		return;
 	}
 	for (ss = e->sessions; ss; ss = ss->next)
@@ -173,6 +143,21 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	    "Players playing a live stream now.", edge_http_players(e));
 	http_metric_one(b, "gslb_edge_players_total", "counter",
 	    "Plays started (players subscribed to a live stream).", s->plays);
+	http_metric_one(b, "gslb_edge_publishers", "gauge",
+	    "Publishers relayed to an origin now.", e->npublishers);
+	http_metric_one(b, "gslb_edge_publishes_total", "counter",
+	    "Publishes relayed to an origin.", s->publishes);
+	http_metric_one(b, "gslb_edge_vod_plays_total", "counter",
+	    "VOD plays relayed to an origin.", s->vod_plays);
+	http_metric_one(b, "gslb_edge_relays_failed_total", "counter",
+	    "VOD and publish relays that failed on the origin side.",
+	    s->relays_failed);
+	http_metric_one(b, "gslb_edge_players_idle_total", "counter",
+	    "Connections closed for not playing or publishing in time.",
+	    s->players_idle);
+	http_metric_one(b, "gslb_edge_access_log_errors_total", "counter",
+	    "Access log lines that could not be written.",
+	    s->access_log_errors);
 	http_metric_one(b, "gslb_edge_connections", "gauge",
 	    "Player connections open now (playing or not).", e->nsessions);
 	http_metric_one(b, "gslb_edge_connections_total", "counter",
@@ -217,6 +202,21 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	http_metric_one(b, "gslb_edge_streams_not_found_total", "counter",
 	    "Live streams that no origin had (players told StreamNotFound).",
 	    s->streams_not_found);
+	http_metric_head(b, "gslb_edge_reports_total", "counter",
+	    "Load reports POSTed to probes, by result.");
+	evbuffer_add_printf(b,
+	    "gslb_edge_reports_total{result=\"ok\"} %llu\n"
+	    "gslb_edge_reports_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)rs->sent, (unsigned long long)rs->failed);
+	http_metric_head(b, "gslb_edge_draining", "gauge",
+	    "1 while draining (admitting during the grace), 2 once closed "
+	    "to new players, 0 when running.");
+	evbuffer_add_printf(b, "gslb_edge_draining %d\n", (int)e->drain_state);
+	http_metric_one(b, "gslb_edge_reloads_total", "counter",
+	    "Configuration reloads applied (SIGHUP).", e->reloads);
+	http_metric_one(b, "gslb_edge_reload_failures_total", "counter",
+	    "Configuration reloads refused (the running one was kept).",
+	    e->reload_failures);
 	http_metric_one(b, "gslb_edge_uptime_seconds", "gauge",
 	    "Seconds since the HTTP port opened.",
 	    (monotime_now() - e->http->started_at) / MONOTIME_SEC);
@@ -228,22 +228,17 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 
 /* ---- JSON replies ---- */
 
+/* A JSON answer, signed when the edge has a state-protocol secret. */
 static void
-edge_http_reply_text(struct evhttp_request *req, const char *text)
+edge_http_reply_json(struct evhttp_request *req, struct edge *e,
+    const char *text)
 {
-	struct evbuffer *b = evbuffer_new();
-
-	if (b == NULL || text == NULL) {
-		if (b)
-			evbuffer_free(b);
+	if (text == NULL) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	evbuffer_add_printf(b, "%s\n", text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
+	http_reply(req, edge_report_auth(e), (int64_t)time(NULL), HTTP_OK,
+	    text);
 }
 
 /* ---- /v1/load ---- */
@@ -252,40 +247,84 @@ static void
 edge_http_load_cb(struct evhttp_request *req, void *arg)
 {
 	struct edge *e = arg;
-	struct edge_http *h = e->http;
-	struct statemsg_report r = { 0 };
-	uint64_t players = edge_http_players(e);
+	struct statemsg_report r;
 	char *text;
 
-	if (e->conf->name == NULL || !statemsg_is_name(e->conf->name)) {
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+		evhttp_send_error(req, 405, NULL);
+		return;
+	}
+	if (edge_report_build(e, &r) != RC_OK) {
 		evhttp_send_error(req, HTTP_INTERNAL,
 		    "edge name is not a protocol name");
 		return;
 	}
-	snprintf(r.edge, sizeof(r.edge), "%s", e->conf->name);
-	r.time = (int64_t)time(NULL);
-	r.seq = ++h->seq;
-	r.state = STATEMSG_UP;
-	r.load.has_players = true;
-	r.load.players =
-	    players > STATEMSG_COUNT_MAX ? STATEMSG_COUNT_MAX : players;
-	r.load.has_publishers = true;
-	r.load.publishers = 0;
-	r.load.has_streams = true;
-	r.load.streams = e->nlives;
-	if (h->has_rate) {
-		r.load.has_egress_mbps = true;
-		r.load.egress_mbps = h->egress_mbps > STATEMSG_MBPS_MAX ?
-		    STATEMSG_MBPS_MAX :
-		    h->egress_mbps;
-		r.load.has_ingress_mbps = true;
-		r.load.ingress_mbps = h->ingress_mbps > STATEMSG_MBPS_MAX ?
-		    STATEMSG_MBPS_MAX :
-		    h->ingress_mbps;
-	}
 	text = statemsg_report_encode(&r);
-	edge_http_reply_text(req, text);
+	edge_http_reply_json(req, e, text);
 	free(text);
+}
+
+/* ---- /v1/drain, /v1/undrain ---- */
+
+/*
+ * POST only. With a state-protocol secret (report.secret_file) the
+ * request must be signed like every state-protocol request; the answer
+ * is the edge's state as JSON, signed too.
+ */
+static void
+edge_http_drain_common(struct evhttp_request *req, struct edge *e, bool drain)
+{
+	struct auth *a = edge_report_auth(e);
+	int64_t now = (int64_t)time(NULL);
+	char *body = NULL, *text;
+	size_t len = 0;
+	json_t *j;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_send_error(req, 405, NULL);
+		return;
+	}
+	if (http_read_body(req, EDGE_HTTP_BODY_MAX, &body, &len) != RC_OK) {
+		http_reply_error(req, a, now, 400, "body too large");
+		return;
+	}
+	if (a != NULL && http_verify_request(req, a, now, body, len) != RC_OK) {
+		free(body);
+		log_ratelimited(&e->rl_player, LOG_WARNING,
+		    "http: unsigned or badly signed %s refused",
+		    drain ? "drain" : "undrain");
+		http_reply_error(req, a, now, 401, "bad signature");
+		return;
+	}
+	free(body);
+	if (drain)
+		edge_drain(e, "POST /v1/drain");
+	else
+		edge_undrain(e, "POST /v1/undrain");
+	j = json_pack("{s:i, s:s, s:s, s:I}", "version", 1, "edge",
+	    e->conf->name ? e->conf->name : "", "drain",
+	    edge_drain_state_str(e->drain_state), "sessions",
+	    (json_int_t)e->nsessions);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	http_reply(req, a, now, HTTP_OK, text);
+	free(text);
+}
+
+static void
+edge_http_drain_cb(struct evhttp_request *req, void *arg)
+{
+	edge_http_drain_common(req, arg, true);
+}
+
+static void
+edge_http_undrain_cb(struct evhttp_request *req, void *arg)
+{
+	edge_http_drain_common(req, arg, false);
 }
 
 /* ---- /v1/stats ---- */
@@ -297,9 +336,19 @@ edge_http_stats_cb(struct evhttp_request *req, void *arg)
 	const struct edge_live *lv;
 	const struct session *s;
 	json_t *root = json_object(), *streams = json_array();
-	json_t *players = json_array();
+	json_t *players = json_array(), *origins = json_array();
+	uint64_t now = monotime_now();
+	size_t i;
 	char *text;
 
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+		json_decref(root);
+		json_decref(streams);
+		json_decref(players);
+		json_decref(origins);
+		evhttp_send_error(req, 405, NULL);
+		return;
+	}
 	for (lv = e->lives; lv; lv = lv->next) {
 		const struct edge_origin *o = &lv->origin[lv->origin_idx];
 		json_t *j = json_object();
@@ -319,7 +368,11 @@ edge_http_stats_cb(struct evhttp_request *req, void *arg)
 		    json_integer((json_int_t)lv->stream.bytes_in));
 		json_object_set_new(j, "origin", json_string(origin));
 		json_object_set_new(j, "upstream",
-		    json_string(lv->up ? "connected" : "retrying"));
+		    json_string(lv->not_found ? "not found" :
+			    lv->up	      ? "connected" :
+						"retrying"));
+		json_object_set_new(j, "switches",
+		    json_integer((json_int_t)lv->switches));
 		json_array_append_new(streams, j);
 	}
 	for (s = e->sessions; s; s = s->next) {
@@ -336,13 +389,42 @@ edge_http_stats_cb(struct evhttp_request *req, void *arg)
 		    json_integer((json_int_t)player_queue_drops(&s->q)));
 		json_object_set_new(j, "drop_bytes",
 		    json_integer((json_int_t)s->q.drop_bytes));
+		json_object_set_new(j, "bytes_out",
+		    json_integer((json_int_t)s->bytes_out));
+		json_object_set_new(j, "seconds",
+		    json_real((double)(now - s->started_us) / MONOTIME_SEC));
+		json_object_set_new(j, "kbps",
+		    json_real(now > s->started_us ? (double)s->bytes_out * 8.0 *
+				1000.0 / (double)(now - s->started_us) :
+						    0.0));
+		json_object_set_new(j, "ttff_ms",
+		    s->first_frame_us && s->play_us ?
+			json_real((double)(s->first_frame_us - s->play_us) /
+			    MONOTIME_MSEC) :
+			json_null());
 		json_array_append_new(players, j);
+	}
+	for (i = 0; i < e->norigins; i++) {
+		const struct edge_origin_health *oh = &e->origins[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "name", json_string(oh->name));
+		json_object_set_new(j, "state",
+		    json_string(oh->down ? "down" : "up"));
+		json_object_set_new(j, "fails",
+		    json_integer((json_int_t)oh->fails));
+		json_object_set_new(j, "oks",
+		    json_integer((json_int_t)oh->oks));
+		json_array_append_new(origins, j);
 	}
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "streams", streams);
 	json_object_set_new(root, "players", players);
+	json_object_set_new(root, "origins", origins);
+	json_object_set_new(root, "drain",
+	    json_string(edge_drain_state_str(e->drain_state)));
 	text = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
-	edge_http_reply_text(req, text);
+	edge_http_reply_json(req, e, text);
 	free(text);
 }

@@ -12,20 +12,46 @@
 #include "common/loop.h"
 #include "common/rc.h"
 #include "common/service.h"
+#include "edge/access_log.h"
 #include "edge/edge.h"
 #include "edge/edge_conf.h"
+
+/* What the signal handler needs. */
+struct main_ctx {
+	struct edge *e;
+	const char *path; /* the config file, reread on SIGHUP */
+};
 
 static void
 main_signal_cb(int signo, void *arg)
 {
-	struct edge *e = arg;
+	struct main_ctx *m = arg;
+	struct edge *e = m->e;
+	struct edge_conf *ncf;
 
-	if (signo == SIGHUP) {
-		log_notice("signal %d: reload not yet implemented", signo);
+	switch (signo) {
+	case SIGHUP:
+		log_notice("SIGHUP: reloading %s", m->path);
+		ncf = edge_conf_load(m->path);
+		if (ncf == NULL) {
+			e->reload_failures++;
+			log_warnx(
+			    "reload: %s is not valid; keeping the running "
+			    "configuration",
+			    m->path);
+		} else {
+			edge_reload(e, ncf);
+		}
+		/* Rotation: reopen the access log either way. */
+		access_log_reopen(e);
 		return;
+	case SIGQUIT:
+		edge_drain(e, "SIGQUIT");
+		return;
+	default:
+		log_notice("signal %d: stopping", signo);
+		loop_stop(e->loop);
 	}
-	log_notice("signal %d: stopping", signo);
-	loop_stop(e->loop);
 }
 
 int
@@ -33,6 +59,7 @@ main(int argc, char **argv)
 {
 	struct edge e = { 0 };
 	struct service_opts opt;
+	struct main_ctx m = { &e, NULL };
 
 	service_init(argc, argv, "gslb-edge", &opt);
 
@@ -52,9 +79,11 @@ main(int argc, char **argv)
 	e.loop = loop_new();
 	if (e.loop == NULL)
 		fatalx("cannot create the event loop");
-	loop_on_signal(e.loop, SIGHUP, main_signal_cb, &e);
-	loop_on_signal(e.loop, SIGTERM, main_signal_cb, &e);
-	loop_on_signal(e.loop, SIGINT, main_signal_cb, &e);
+	m.path = opt.conf;
+	loop_on_signal(e.loop, SIGHUP, main_signal_cb, &m);
+	loop_on_signal(e.loop, SIGQUIT, main_signal_cb, &m);
+	loop_on_signal(e.loop, SIGTERM, main_signal_cb, &m);
+	loop_on_signal(e.loop, SIGINT, main_signal_cb, &m);
 	if (edge_start(&e) != RC_OK) {
 		edge_stop(&e);
 		loop_free(e.loop);
