@@ -70,6 +70,7 @@ struct edge_stats {
 	uint64_t player_drops;	    /* frames shed from closed players */
 	uint64_t upstream_switches; /* failovers after media flowed */
 	uint64_t streams_not_found; /* no origin had the stream */
+	uint64_t aggregates_bad;    /* malformed aggregates from origins */
 	/* Player sessions (edge/session.c, edge/relay.c). */
 	uint64_t players_idle;	/* no play or publish within idle_timeout */
 	uint64_t vod_plays;	/* plays relayed to an origin (VOD) */

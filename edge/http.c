@@ -199,6 +199,9 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	http_metric_one(b, "gslb_edge_upstream_switches_total", "counter",
 	    "Live streams moved to another origin after media flowed.",
 	    s->upstream_switches);
+	http_metric_one(b, "gslb_edge_aggregates_bad_total", "counter",
+	    "Malformed aggregate messages from origins (rest dropped).",
+	    s->aggregates_bad);
 	http_metric_one(b, "gslb_edge_streams_not_found_total", "counter",
 	    "Live streams that no origin had (players told StreamNotFound).",
 	    s->streams_not_found);

@@ -6,6 +6,8 @@
 
 #include "edge/rtmp_msg.h"
 
+#include <string.h>
+
 #include "common/rc.h"
 #include "common/wire.h"
 
@@ -168,4 +170,59 @@ rtmp_msg_type_str(uint8_t type)
 	default:
 		return "unknown";
 	}
+}
+
+/* ---- Aggregates ---- */
+
+#define RTMP_MSG_AGG_HEADER 11
+#define RTMP_MSG_AGG_TRAILER 4
+
+void
+rtmp_msg_agg_init(struct rtmp_msg_agg *it, const struct rtmp_msg *m)
+{
+	memset(it, 0, sizeof(*it));
+	it->m = m;
+}
+
+int
+rtmp_msg_agg_next(struct rtmp_msg_agg *it, struct rtmp_msg *sub)
+{
+	const struct rtmp_msg *m = it->m;
+	struct wire_reader w;
+	uint8_t type;
+	uint32_t size, ts;
+	const uint8_t *data;
+
+	if (it->pos > m->len)
+		return RC_MALFORMED; /* stuck after an error */
+	if (it->pos == m->len)
+		return RC_NOTFOUND;
+	wire_reader_init(&w, m->payload + it->pos, m->len - it->pos);
+	type = wire_get_u8(&w);
+	size = (uint32_t)wire_get_u8(&w) << 16;
+	size |= wire_get_u16(&w);
+	ts = (uint32_t)wire_get_u8(&w) << 16;
+	ts |= wire_get_u16(&w);
+	ts |= (uint32_t)wire_get_u8(&w) << 24;
+	wire_skip(&w, 3); /* stream id: the aggregate's is used */
+	data = wire_get_ptr(&w, size);
+	wire_skip(&w, RTMP_MSG_AGG_TRAILER);
+	if (w.err ||
+	    (type != RTMP_MSG_AUDIO && type != RTMP_MSG_VIDEO &&
+		type != RTMP_MSG_DATA_AMF0)) {
+		it->pos = m->len + 1;
+		return RC_MALFORMED;
+	}
+	if (!it->started) {
+		it->started = true;
+		it->first_ts = ts;
+	}
+	it->pos += w.pos;
+	sub->csid = m->csid;
+	sub->type = type;
+	sub->stream_id = m->stream_id;
+	sub->timestamp = m->timestamp + (ts - it->first_ts);
+	sub->payload = data;
+	sub->len = size;
+	return RC_OK;
 }

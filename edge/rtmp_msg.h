@@ -125,6 +125,43 @@ int rtmp_msg_encode_peer_bw(uint32_t window, uint8_t limit, uint8_t *buf,
 int rtmp_msg_encode_uc(uint16_t event, uint32_t value, uint8_t *buf, size_t cap,
     struct rtmp_msg *m);
 
+/*
+ * Aggregate messages (type 22, FMS and some origins for live and VOD):
+ * a payload of FLV-tag-shaped sub-messages,
+ *
+ *	u8 type | u24 size | u24 timestamp | u8 timestamp high | u24 stream
+ *	| size bytes of data | u32 back pointer (11 + size, not checked)
+ *
+ * Sub-message times are relative to the first one: each comes out at
+ * the aggregate's timestamp plus (its time - the first's time), as SRS
+ * and nginx-rtmp do. Only audio, video and AMF0 data may be inside; the
+ * stream id is the aggregate's. Iterate:
+ *
+ *	struct rtmp_msg_agg it; struct rtmp_msg sub;
+ *	rtmp_msg_agg_init(&it, m);
+ *	while ((rc = rtmp_msg_agg_next(&it, &sub)) == RC_OK) use(&sub);
+ *	rc is RC_NOTFOUND at the end, RC_MALFORMED (stop) on a bad one.
+ *
+ * sub.payload points into m's payload: valid as long as m is.
+ */
+struct rtmp_msg_agg {
+	const struct rtmp_msg *m;
+	size_t pos;
+	bool started;
+	uint32_t first_ts;
+};
+
+/* Start iterating over aggregate `m` (borrowed). Anywhere. */
+void rtmp_msg_agg_init(struct rtmp_msg_agg *it, const struct rtmp_msg *m);
+
+/*
+ * The next sub-message into *sub (csid and stream id of the aggregate).
+ * RC_OK; RC_NOTFOUND after the last; RC_MALFORMED for a truncated
+ * header or body, or a type other than audio, video or AMF0 data (the
+ * iterator then stays at RC_MALFORMED). Anywhere.
+ */
+int rtmp_msg_agg_next(struct rtmp_msg_agg *it, struct rtmp_msg *sub);
+
 /* Short stable name of a message type ("audio", "command-amf0", ...). */
 const char *rtmp_msg_type_str(uint8_t type);
 

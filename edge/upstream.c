@@ -79,17 +79,14 @@ upstream_send(struct upstream *u)
 	return rc;
 }
 
-static int
-upstream_media(struct upstream *u, const struct rtmp_msg *m)
+/* One audio, video or data message into the hub. */
+static void
+upstream_frame(struct upstream *u, const struct rtmp_msg *m)
 {
-	struct frame *f;
+	struct frame *f = frame_new(m);
 
-	if (m->type != RTMP_MSG_AUDIO && m->type != RTMP_MSG_VIDEO &&
-	    m->type != RTMP_MSG_DATA_AMF0)
-		return RC_OK; /* aggregate, AMF3 data: not relayed yet */
-	f = frame_new(m);
 	if (f == NULL)
-		return RC_OK;
+		return;
 	if (!u->got_media && m->type != RTMP_MSG_DATA_AMF0) {
 		u->got_media = true;
 		edge_live_upstream_ok(u->lv);
@@ -98,6 +95,37 @@ upstream_media(struct upstream *u, const struct rtmp_msg *m)
 	u->e->stats.bytes_in += m->len;
 	stream_publish_frame(&u->lv->stream, f, monotime_now());
 	frame_unref(f);
+}
+
+static int
+upstream_media(struct upstream *u, const struct rtmp_msg *m)
+{
+	struct rtmp_msg_agg it;
+	struct rtmp_msg sub;
+	int rc;
+
+	switch (m->type) {
+	case RTMP_MSG_AUDIO:
+	case RTMP_MSG_VIDEO:
+	case RTMP_MSG_DATA_AMF0:
+		upstream_frame(u, m);
+		break;
+	case RTMP_MSG_AGGREGATE:
+		/* Split: players get plain messages, one frame each. */
+		rtmp_msg_agg_init(&it, m);
+		while ((rc = rtmp_msg_agg_next(&it, &sub)) == RC_OK)
+			upstream_frame(u, &sub);
+		if (rc == RC_MALFORMED) {
+			u->e->stats.aggregates_bad++;
+			log_ratelimited(&u->e->rl_upstream, LOG_INFO,
+			    "upstream %s: origin %s: malformed aggregate "
+			    "message, rest dropped",
+			    u->lv->key, u->name);
+		}
+		break;
+	default:
+		return RC_OK; /* AMF3 data, shared objects: not relayed */
+	}
 	edge_live_wake(u->lv);
 	return RC_OK;
 }

@@ -19,6 +19,7 @@
 
 #include "common/rc.h"
 #include "edge/rtmp_chunk.h"
+#include "edge/rtmp_msg.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define FUZZ_MAXMSG 256
@@ -58,6 +59,20 @@ fuzz_cb(void *arg, const struct rtmp_msg *m)
 	if (g->n < FUZZ_MAXMSG)
 		g->hash[g->n] = fuzz_hash(m);
 	g->n++;
+	if (m->type == RTMP_MSG_AGGREGATE) {
+		/* Sub-messages stay inside the aggregate's payload. */
+		struct rtmp_msg_agg it;
+		struct rtmp_msg sub;
+		int rc;
+
+		rtmp_msg_agg_init(&it, m);
+		while ((rc = rtmp_msg_agg_next(&it, &sub)) == RC_OK)
+			if (sub.payload < m->payload ||
+			    sub.payload + sub.len > m->payload + m->len)
+				abort();
+		if (rc != RC_NOTFOUND && rc != RC_MALFORMED)
+			abort();
+	}
 	if ((m->type == 1 || m->type == 2) && m->len >= 4) {
 		v = (uint32_t)m->payload[0] << 24 | m->payload[1] << 16 |
 		    m->payload[2] << 8 | m->payload[3];

@@ -14,6 +14,8 @@
 static void test_rtmp_msg_encode_known_bytes(void **state);
 static void test_rtmp_msg_decode_errors(void **state);
 static void test_rtmp_msg_encode_errors(void **state);
+static void test_rtmp_msg_agg_split(void **state);
+static void test_rtmp_msg_agg_errors(void **state);
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -156,6 +158,136 @@ test_rtmp_msg_encode_errors(void **state)
 	assert_int_equal(rtmp_msg_encode_uc(3, 1, buf, 9, &m), RC_TRUNCATED);
 }
 
+/*
+ * An aggregate as FMS sends it: video at 1000, audio at 1020, video at
+ * 1040 (publisher time), each followed by its back pointer; the
+ * aggregate itself is stamped 5000.
+ */
+static const uint8_t agg_bytes[] = {
+	9,
+	0,
+	0,
+	2,
+	0,
+	0x03,
+	0xe8,
+	0,
+	0,
+	0,
+	1,
+	0x17,
+	0x01,
+	0,
+	0,
+	0,
+	13,
+	8,
+	0,
+	0,
+	1,
+	0,
+	0x03,
+	0xfc,
+	0,
+	0,
+	0,
+	1,
+	0xaf,
+	0,
+	0,
+	0,
+	12,
+	9,
+	0,
+	0,
+	3,
+	0,
+	0x04,
+	0x10,
+	0,
+	0,
+	0,
+	1,
+	0x27,
+	0x01,
+	0x00,
+	0,
+	0,
+	0,
+	14,
+};
+
+static void
+test_rtmp_msg_agg_split(void **state)
+{
+	static const struct {
+		uint8_t type;
+		uint32_t ts;
+		size_t len;
+		uint8_t first;
+	} want[] = { { 9, 5000, 2, 0x17 }, { 8, 5020, 1, 0xaf },
+		{ 9, 5040, 3, 0x27 } };
+	struct rtmp_msg m = { .csid = 7,
+		.type = 22,
+		.stream_id = 1,
+		.timestamp = 5000,
+		.payload = agg_bytes,
+		.len = sizeof(agg_bytes) };
+	struct rtmp_msg_agg it;
+	struct rtmp_msg sub;
+	size_t i;
+
+	(void)state;
+	rtmp_msg_agg_init(&it, &m);
+	for (i = 0; i < N(want); i++) {
+		assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_OK);
+		assert_int_equal(sub.type, want[i].type);
+		assert_int_equal(sub.timestamp, want[i].ts);
+		assert_int_equal(sub.len, want[i].len);
+		assert_int_equal(sub.payload[0], want[i].first);
+		assert_int_equal(sub.stream_id, 1);
+		assert_int_equal(sub.csid, 7);
+	}
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_NOTFOUND);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_NOTFOUND);
+	/* An empty aggregate has nothing. */
+	m.len = 0;
+	rtmp_msg_agg_init(&it, &m);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_NOTFOUND);
+}
+
+static void
+test_rtmp_msg_agg_errors(void **state)
+{
+	uint8_t b[sizeof(agg_bytes)];
+	struct rtmp_msg m = { .type = 22, .payload = b };
+	struct rtmp_msg_agg it;
+	struct rtmp_msg sub;
+	size_t cut;
+
+	(void)state;
+	/* Cut anywhere inside the first sub-message: malformed at once. */
+	memcpy(b, agg_bytes, sizeof(b));
+	for (cut = 1; cut < 17; cut++) {
+		m.len = cut;
+		rtmp_msg_agg_init(&it, &m);
+		assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_MALFORMED);
+		assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_MALFORMED);
+	}
+	/* A size past the end. */
+	m.len = sizeof(b);
+	b[3] = 0xff;
+	rtmp_msg_agg_init(&it, &m);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_MALFORMED);
+	/* A command inside an aggregate is not allowed; the first is kept. */
+	memcpy(b, agg_bytes, sizeof(b));
+	b[17] = 20;
+	rtmp_msg_agg_init(&it, &m);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_OK);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_MALFORMED);
+	assert_int_equal(rtmp_msg_agg_next(&it, &sub), RC_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -163,6 +295,8 @@ main(void)
 		cmocka_unit_test(test_rtmp_msg_encode_known_bytes),
 		cmocka_unit_test(test_rtmp_msg_decode_errors),
 		cmocka_unit_test(test_rtmp_msg_encode_errors),
+		cmocka_unit_test(test_rtmp_msg_agg_split),
+		cmocka_unit_test(test_rtmp_msg_agg_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
