@@ -44,6 +44,7 @@ static void session_close(struct session *s);
 static void session_close_after_write(struct session *s);
 static void session_error(struct session *s, const char *what, int rc);
 static int session_send(struct session *s);
+static int session_ack(struct session *s);
 static void session_unsubscribe(struct session *s);
 static void session_idle_stop(struct session *s);
 static void session_idle_cb(evutil_socket_t fd, short what, void *arg);
@@ -134,16 +135,33 @@ session_error(struct session *s, const char *what, int rc)
 	session_close(s);
 }
 
+/*
+ * The reply buffer (4 KiB), allocated when a command needs it and freed
+ * once sent: a playing session holds none.
+ */
+static struct rtmp_cmd_out *
+session_out(struct session *s)
+{
+	if (s->out == NULL) {
+		s->out = xmalloc(sizeof(*s->out));
+		rtmp_cmd_out_reset(s->out);
+	}
+	return s->out;
+}
+
 static int
 session_send(struct session *s)
 {
 	struct evbuffer *out = bufferevent_get_output(s->bev);
 	size_t before = evbuffer_get_length(out);
-	int rc = edge_send_out(&s->tx, out, &s->out);
+	int rc = RC_OK;
 
+	if (s->out != NULL)
+		rc = edge_send_out(&s->tx, out, s->out);
 	s->bytes_out += evbuffer_get_length(out) - before;
 	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
-	rtmp_cmd_out_reset(&s->out);
+	free(s->out);
+	s->out = NULL;
 	return rc;
 }
 
@@ -260,8 +278,8 @@ session_live_not_found(struct session *s)
 		return;
 	snprintf(name, sizeof(name), "%s", s->live->name);
 	session_unsubscribe(s);
-	rtmp_cmd_out_reset(&s->out);
-	rc = rtmp_cmd_play_not_found(&s->cmd, &s->out, s->sid, name);
+	rtmp_cmd_out_reset(session_out(s));
+	rc = rtmp_cmd_play_not_found(&s->cmd, session_out(s), s->sid, name);
 	if (rc == RC_OK)
 		rc = session_send(s);
 	if (rc != RC_OK) {
@@ -282,8 +300,8 @@ session_not_found(struct session *s, uint32_t sid, const char *why)
 
 	log_ratelimited(&s->edge->rl_player, LOG_INFO,
 	    "player %s: play %s/%s: %s", s->peer, s->cmd_app, s->name, why);
-	rtmp_cmd_out_reset(&s->out);
-	rc = rtmp_cmd_play_not_found(&s->cmd, &s->out, sid, s->name);
+	rtmp_cmd_out_reset(session_out(s));
+	rc = rtmp_cmd_play_not_found(&s->cmd, session_out(s), sid, s->name);
 	if (rc == RC_OK)
 		rc = session_send(s);
 	return rc;
@@ -336,7 +354,8 @@ session_play(struct session *s, const struct rtmp_cmd_event *ev, uint32_t sid)
 	s->play_us = monotime_now();
 	stream_subscribe(&s->live->stream, &s->q, monotime_now());
 	e->stats.plays++;
-	rc = rtmp_cmd_play_start(&s->cmd, &s->out, s->sid, s->name, ev->reset);
+	rc = rtmp_cmd_play_start(&s->cmd, session_out(s), s->sid, s->name,
+	    ev->reset);
 	if (rc == RC_OK)
 		rc = session_send(s);
 	if (rc != RC_OK)
@@ -430,8 +449,8 @@ session_publish(struct session *s, const struct rtmp_cmd_event *ev)
 	int rc;
 
 	if (s->kind != SESSION_KIND_NONE) {
-		rc = rtmp_cmd_publish_bad_name(&s->cmd, &s->out, ev->stream_id,
-		    ev->name);
+		rc = rtmp_cmd_publish_bad_name(&s->cmd, session_out(s),
+		    ev->stream_id, ev->name);
 		if (rc == RC_OK)
 			rc = session_send(s);
 		return rc;
@@ -458,7 +477,7 @@ session_publish(struct session *s, const struct rtmp_cmd_event *ev)
 		    "player %s: publish %s: no live route or origin", s->peer,
 		    key);
 		session_set_end(s, "rejected:no-route");
-		rc = rtmp_cmd_publish_bad_name(&s->cmd, &s->out, s->sid,
+		rc = rtmp_cmd_publish_bad_name(&s->cmd, session_out(s), s->sid,
 		    s->name);
 		if (rc == RC_OK)
 			rc = session_send(s);
@@ -549,8 +568,8 @@ session_forward_uc(struct session *s, uint16_t event)
 
 	c.event = event;
 	c.value = s->sid;
-	rtmp_cmd_out_reset(&s->out);
-	rc = rtmp_cmd_out_ctl(&s->out, &c);
+	rtmp_cmd_out_reset(session_out(s));
+	rc = rtmp_cmd_out_ctl(session_out(s), &c);
 	if (rc == RC_OK)
 		rc = session_send(s);
 	return rc;
@@ -563,19 +582,20 @@ session_relay_refused(struct session *s, const struct rtmp_client_event *ev)
 	const char *code = ev->code[0] ? ev->code : NULL;
 	int rc;
 
-	rtmp_cmd_out_reset(&s->out);
+	rtmp_cmd_out_reset(session_out(s));
 	if (s->kind == SESSION_KIND_PUBLISH) {
 		session_set_end(s, "rejected:%s", code ? code : "origin");
 		if (code == NULL ||
 		    strcmp(code, "NetStream.Publish.BadName") == 0)
-			rc = rtmp_cmd_publish_bad_name(&s->cmd, &s->out, s->sid,
-			    s->name);
+			rc = rtmp_cmd_publish_bad_name(&s->cmd, session_out(s),
+			    s->sid, s->name);
 		else
-			rc = rtmp_cmd_status(&s->cmd, &s->out, s->sid, "error",
-			    code, ev->description[0] ? ev->description : NULL);
+			rc = rtmp_cmd_status(&s->cmd, session_out(s), s->sid,
+			    "error", code,
+			    ev->description[0] ? ev->description : NULL);
 	} else {
 		session_set_end(s, "error:origin:%s", code ? code : "error");
-		rc = rtmp_cmd_status(&s->cmd, &s->out, s->sid, "error",
+		rc = rtmp_cmd_status(&s->cmd, session_out(s), s->sid, "error",
 		    code ? code : "NetStream.Play.Failed",
 		    ev->description[0] ? ev->description : NULL);
 	}
@@ -597,8 +617,8 @@ session_relay_status(struct session *s, const struct rtmp_client_event *ev,
 {
 	int rc;
 
-	rtmp_cmd_out_reset(&s->out);
-	rc = rtmp_cmd_status(&s->cmd, &s->out, s->sid, level, ev->code,
+	rtmp_cmd_out_reset(session_out(s));
+	rc = rtmp_cmd_status(&s->cmd, session_out(s), s->sid, level, ev->code,
 	    ev->description[0] ? ev->description : NULL);
 	if (rc == RC_OK)
 		rc = session_send(s);
@@ -610,18 +630,19 @@ session_relay_started(struct session *s)
 {
 	int rc;
 
-	rtmp_cmd_out_reset(&s->out);
+	rtmp_cmd_out_reset(session_out(s));
 	s->relay_started = true;
 	if (s->kind == SESSION_KIND_PUBLISH) {
-		rc = rtmp_cmd_publish_start(&s->cmd, &s->out, s->sid, s->name);
+		rc = rtmp_cmd_publish_start(&s->cmd, session_out(s), s->sid,
+		    s->name);
 		if (rc == RC_OK && !s->publishing) {
 			s->publishing = true;
 			s->edge->npublishers++;
 			s->edge->stats.publishes++;
 		}
 	} else {
-		rc = rtmp_cmd_play_start(&s->cmd, &s->out, s->sid, s->name,
-		    false);
+		rc = rtmp_cmd_play_start(&s->cmd, session_out(s), s->sid,
+		    s->name, false);
 	}
 	if (rc == RC_OK)
 		rc = session_send(s);
@@ -803,16 +824,16 @@ session_connect(struct session *s, const struct rtmp_cmd_event *ev)
 		s->edge->stats.players_refused++;
 		log_ratelimited(&s->edge->rl_player, LOG_INFO,
 		    "player %s: connect refused: %s", s->peer, why);
-		rc = rtmp_cmd_connect_reject(&s->cmd, &s->out,
+		rc = rtmp_cmd_connect_reject(&s->cmd, session_out(s),
 		    "NetConnection.Connect.Rejected", why);
 		session_set_end(s, "rejected:%s", why);
 		s->closing = true;
 	} else if (session_app_served(s->edge->conf, ev->app)) {
-		rc = rtmp_cmd_connect_accept(&s->cmd, &s->out);
+		rc = rtmp_cmd_connect_accept(&s->cmd, session_out(s));
 		s->admitted = true;
 		s->edge->nadmitted++;
 	} else {
-		rc = rtmp_cmd_connect_reject(&s->cmd, &s->out,
+		rc = rtmp_cmd_connect_reject(&s->cmd, session_out(s),
 		    "NetConnection.Connect.InvalidApp", "no such application");
 		session_set_end(s, "rejected:invalid-app");
 		s->closing = true;
@@ -828,8 +849,8 @@ session_command(struct session *s, const struct rtmp_msg *m)
 	struct rtmp_cmd_event ev;
 	int rc;
 
-	rtmp_cmd_out_reset(&s->out);
-	rc = rtmp_cmd_handle(&s->cmd, m, &s->out, &ev);
+	rtmp_cmd_out_reset(session_out(s));
+	rc = rtmp_cmd_handle(&s->cmd, m, session_out(s), &ev);
 	if (rc != RC_OK) {
 		log_ratelimited(&s->edge->rl_player, LOG_INFO,
 		    "player %s: command refused: %s", s->peer,
@@ -838,7 +859,7 @@ session_command(struct session *s, const struct rtmp_msg *m)
 	}
 	if ((ev.type == RTMP_CMD_EV_SEEK || ev.type == RTMP_CMD_EV_PAUSE) &&
 	    session_forward_cmd(s, &ev))
-		rtmp_cmd_out_reset(&s->out); /* the origin answers */
+		rtmp_cmd_out_reset(session_out(s)); /* the origin answers */
 	rc = session_send(s);
 	if (rc != RC_OK)
 		return rc;
@@ -927,7 +948,7 @@ session_consume(struct session *s, const uint8_t *in, size_t len, size_t *used)
 		struct timeval tv;
 
 		wire_writer_init(&w, buf, sizeof(buf));
-		rc = rtmp_hs_feed(&s->hs, in, len, &consumed, &w);
+		rc = rtmp_hs_feed(s->hs, in, len, &consumed, &w);
 		if (w.pos > 0) {
 			bufferevent_write(s->bev, buf, w.pos);
 			s->bytes_out += w.pos;
@@ -939,6 +960,8 @@ session_consume(struct session *s, const uint8_t *in, size_t len, size_t *used)
 		if (rc != RC_OK)
 			return rc;
 		s->hs_done = true;
+		free(s->hs);
+		s->hs = NULL;
 		rtmp_cmd_init(&s->cmd, NULL);
 		/* From here the idle timer bounds the wait for a play. */
 		bufferevent_set_timeouts(s->bev, NULL, NULL);
@@ -981,6 +1004,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		rc = session_consume(s, p, n, &used);
 		evbuffer_drain(input, used);
 		s->bytes_in += used;
+		if (rc == RC_OK && s->hs_done)
+			rc = session_ack(s);
 		if (rc != RC_OK) {
 			session_error(s, s->hs_done ? "rtmp" : "handshake", rc);
 			break;
@@ -998,6 +1023,28 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	    (s->closing &&
 		evbuffer_get_length(bufferevent_get_output(bev)) == 0))
 		session_free(s);
+}
+
+/*
+ * Acknowledge every window of bytes received (the Window Ack Size our
+ * connect reply announced), as publishers such as Flash and FMLE wait
+ * for it; the sequence number is the total received, mod 2^32.
+ */
+static int
+session_ack(struct session *s)
+{
+	uint32_t window = s->cmd.conf.window_ack_size;
+	int rc;
+
+	if (window == 0 || s->bytes_in - s->acked < window)
+		return RC_OK;
+	s->acked = s->bytes_in;
+	rc = rtmp_cmd_out_ctl(session_out(s),
+	    &(struct rtmp_msg_ctl){ .type = RTMP_MSG_ACK,
+		.value = (uint32_t)s->bytes_in });
+	if (rc == RC_OK)
+		rc = session_send(s);
+	return rc;
 }
 
 static void
@@ -1078,12 +1125,13 @@ session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen)
 	ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
 	ho.random = rnd;
 	ho.digest = true;
-	rtmp_hs_init(&s->hs, RTMP_HS_SERVER, &ho);
+	s->hs = xmalloc(sizeof(*s->hs));
+	rtmp_hs_init(s->hs, RTMP_HS_SERVER, &ho);
 	rtmp_chunk_limits_default(&lim);
 	lim.max_message = e->conf->limits.max_message_bytes;
 	rtmp_chunk_rx_init(&s->rx, &lim, session_msg_cb, s);
 	rtmp_chunk_tx_init(&s->tx);
-	rtmp_cmd_out_reset(&s->out);
+	rtmp_cmd_out_reset(session_out(s));
 	s->next = e->sessions;
 	if (e->sessions)
 		e->sessions->prev = s;
@@ -1146,6 +1194,8 @@ session_free(struct session *s)
 	bufferevent_free(s->bev);
 	rtmp_chunk_rx_fini(&s->rx);
 	rtmp_chunk_tx_fini(&s->tx);
+	free(s->hs);
+	free(s->out);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

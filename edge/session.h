@@ -79,13 +79,13 @@ struct session {
 	struct bufferevent *bev;
 	char peer[64];
 	bool hs_done;
-	struct rtmp_hs hs;
+	struct rtmp_hs *hs; /* only until the handshake is done */
 	struct rtmp_chunk_rx rx;
 	struct rtmp_chunk_tx tx;
 	struct rtmp_cmd_session cmd;
-	struct rtmp_cmd_out out;	/* replies, reused per command */
-	struct edge_live *live;		/* subscribed to, or NULL */
-	uint32_t sid;			/* playing NetStream id */
+	struct rtmp_cmd_out *out; /* replies (session_out), freed once sent */
+	struct edge_live *live;	  /* subscribed to, or NULL */
+	uint32_t sid;		  /* playing NetStream id */
 	char cmd_app[RTMP_CMD_APP_MAX]; /* app from connect */
 	bool closing;			/* free once the output drained */
 	bool in_read;			/* inside the read callback */
@@ -110,6 +110,7 @@ struct session {
 	bool read_paused;		   /* publisher waits for the origin */
 	bool stream_closed;		   /* player sent deleteStream */
 	uint64_t bytes_in;		   /* bytes read from this peer */
+	uint64_t acked;			   /* bytes_in at the last ack */
 	char end[SESSION_END_MAX];	   /* how it ended; "" = shutdown */
 	struct session *prev, *next;
 };
