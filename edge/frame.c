@@ -129,6 +129,9 @@ frame_new(const struct rtmp_msg *m)
 	f->flags = flags;
 	f->timestamp = m->timestamp;
 	f->len = len;
+	f->body = NULL;
+	f->body_len = 0;
+	f->body_csid = f->body_chunk = 0;
 	if (len > 0)
 		memcpy(f->payload, p, len);
 	return f;
@@ -148,8 +151,31 @@ frame_unref(struct frame *f)
 	if (f == NULL)
 		return;
 	assert(f->refs > 0);
-	if (--f->refs == 0)
+	if (--f->refs == 0) {
+		free(f->body);
 		free(f);
+	}
+}
+
+const uint8_t *
+frame_chunked(struct frame *f, uint32_t csid, uint32_t chunk_size, size_t *len)
+{
+	if (f->len <= chunk_size) {
+		*len = f->len;
+		return f->payload;
+	}
+	if (f->body == NULL || f->body_csid != csid ||
+	    f->body_chunk != chunk_size) {
+		free(f->body);
+		f->body_len = rtmp_chunk_body_size(csid, f->len, chunk_size);
+		f->body = xmalloc(f->body_len);
+		rtmp_chunk_body_write(f->body, csid, f->payload, f->len,
+		    chunk_size);
+		f->body_csid = csid;
+		f->body_chunk = chunk_size;
+	}
+	*len = f->body_len;
+	return f->body;
 }
 
 enum frame_prio

@@ -70,7 +70,11 @@ struct frame {
 	uint8_t flags;	    /* enum frame_flag bits */
 	uint32_t timestamp; /* publisher time, ms, wraps at 2^32 */
 	size_t len;	    /* payload bytes */
-	uint8_t payload[];  /* len bytes, same allocation */
+	/* The chunked body shared by every player (frame_chunked). */
+	uint8_t *body;
+	size_t body_len;
+	uint32_t body_csid, body_chunk;
+	uint8_t payload[]; /* len bytes, same allocation */
 };
 
 /*
@@ -83,6 +87,16 @@ struct frame {
  * Aborts only on out-of-memory. Callable anywhere.
  */
 struct frame *frame_new(const struct rtmp_msg *m);
+
+/*
+ * The payload as the body of a chunked message on csid at chunk_size
+ * (rtmp_chunk_body_write): the payload itself when it fits one chunk,
+ * else built once and kept with the frame, so players on the same csid
+ * and chunk size share it. *len gets its size. The result lives as long
+ * as the frame. Event-loop thread (it may fill the cache).
+ */
+const uint8_t *frame_chunked(struct frame *f, uint32_t csid,
+    uint32_t chunk_size, size_t *len);
 
 /* Take one more reference; returns f. f must not be NULL. */
 struct frame *frame_ref(struct frame *f);

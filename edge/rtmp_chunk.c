@@ -586,21 +586,12 @@ rtmp_chunk_put_u24(struct wire_writer *w, uint32_t v)
 	wire_put_u16(w, (uint16_t)v);
 }
 
-int
-rtmp_chunk_tx_write(struct rtmp_chunk_tx *tx, struct wire_writer *w,
-    const struct rtmp_msg *m)
+/* The txcs of csid, created if new. */
+static struct rtmp_chunk_txcs *
+rtmp_chunk_tx_cs(struct rtmp_chunk_tx *tx, uint32_t csid)
 {
-	struct rtmp_chunk_plan pl;
-	struct rtmp_chunk_txcs *cs;
-	size_t off, n, per;
-	uint8_t le[4];
-	uint32_t i;
+	uint32_t i = rtmp_chunk_tx_find(tx, csid);
 
-	if (!rtmp_chunk_tx_plan(tx, m, &pl))
-		return RC_MALFORMED;
-	if (w->err || w->cap - w->pos < pl.size)
-		return RC_TRUNCATED;
-	i = rtmp_chunk_tx_find(tx, m->csid);
 	if (i == tx->ncs) {
 		if (tx->ncs == tx->cscap) {
 			tx->cscap = tx->cscap ? tx->cscap * 2 : 4;
@@ -608,27 +599,68 @@ rtmp_chunk_tx_write(struct rtmp_chunk_tx *tx, struct wire_writer *w,
 			    xreallocarray(tx->cs, tx->cscap, sizeof(*tx->cs));
 		}
 		memset(&tx->cs[i], 0, sizeof(tx->cs[i]));
-		tx->cs[i].csid = m->csid;
+		tx->cs[i].csid = csid;
 		tx->ncs++;
 	}
-	cs = &tx->cs[i];
+	return &tx->cs[i];
+}
 
-	rtmp_chunk_put_basic(w, pl.fmt, m->csid);
-	if (pl.fmt <= 2)
-		rtmp_chunk_put_u24(w, pl.ext ? RTMP_CHUNK_EXT_TS : pl.field);
-	if (pl.fmt <= 1) {
+/* The first chunk's header of m, as planned. */
+static void
+rtmp_chunk_put_header(struct wire_writer *w, const struct rtmp_msg *m,
+    const struct rtmp_chunk_plan *pl)
+{
+	uint8_t le[4];
+
+	rtmp_chunk_put_basic(w, pl->fmt, m->csid);
+	if (pl->fmt <= 2)
+		rtmp_chunk_put_u24(w, pl->ext ? RTMP_CHUNK_EXT_TS : pl->field);
+	if (pl->fmt <= 1) {
 		rtmp_chunk_put_u24(w, (uint32_t)m->len);
 		wire_put_u8(w, m->type);
 	}
-	if (pl.fmt == 0) {
+	if (pl->fmt == 0) {
 		le[0] = (uint8_t)m->stream_id;
 		le[1] = (uint8_t)(m->stream_id >> 8);
 		le[2] = (uint8_t)(m->stream_id >> 16);
 		le[3] = (uint8_t)(m->stream_id >> 24);
 		wire_put_bytes(w, le, 4);
 	}
-	if (pl.ext)
-		wire_put_u32(w, pl.field);
+	if (pl->ext)
+		wire_put_u32(w, pl->field);
+}
+
+/* Remember what was sent on cs, for the next message's fmt. */
+static void
+rtmp_chunk_tx_commit(struct rtmp_chunk_txcs *cs, const struct rtmp_msg *m,
+    const struct rtmp_chunk_plan *pl)
+{
+	if (pl->fmt == 1 || pl->fmt == 2) {
+		cs->delta = pl->field;
+		cs->delta_ok = true;
+	} else if (pl->fmt == 0) {
+		cs->delta_ok = false;
+	}
+	cs->ts = m->timestamp;
+	cs->len = (uint32_t)m->len;
+	cs->type = m->type;
+	cs->stream_id = m->stream_id;
+}
+
+int
+rtmp_chunk_tx_write(struct rtmp_chunk_tx *tx, struct wire_writer *w,
+    const struct rtmp_msg *m)
+{
+	struct rtmp_chunk_plan pl;
+	struct rtmp_chunk_txcs *cs;
+	size_t off, n, per;
+
+	if (!rtmp_chunk_tx_plan(tx, m, &pl))
+		return RC_MALFORMED;
+	if (w->err || w->cap - w->pos < pl.size)
+		return RC_TRUNCATED;
+	cs = rtmp_chunk_tx_cs(tx, m->csid);
+	rtmp_chunk_put_header(w, m, &pl);
 	per = tx->chunk_size;
 	for (off = 0;;) {
 		n = m->len - off < per ? m->len - off : per;
@@ -642,18 +674,64 @@ rtmp_chunk_tx_write(struct rtmp_chunk_tx *tx, struct wire_writer *w,
 			wire_put_u32(w, pl.field);
 	}
 	assert(!w->err);
-
-	if (pl.fmt == 1 || pl.fmt == 2) {
-		cs->delta = pl.field;
-		cs->delta_ok = true;
-	} else if (pl.fmt == 0) {
-		cs->delta_ok = false;
-	}
-	cs->ts = m->timestamp;
-	cs->len = (uint32_t)m->len;
-	cs->type = m->type;
-	cs->stream_id = m->stream_id;
+	rtmp_chunk_tx_commit(cs, m, &pl);
 	return RC_OK;
+}
+
+int
+rtmp_chunk_tx_write_header(struct rtmp_chunk_tx *tx, struct wire_writer *w,
+    const struct rtmp_msg *m)
+{
+	struct rtmp_chunk_plan pl;
+	struct wire_writer probe;
+	uint8_t tmp[RTMP_CHUNK_HEADER_MAX];
+
+	if (!rtmp_chunk_tx_plan(tx, m, &pl))
+		return RC_MALFORMED;
+	if (pl.ext)
+		return RC_UNSUPPORTED;
+	wire_writer_init(&probe, tmp, sizeof(tmp));
+	rtmp_chunk_put_header(&probe, m, &pl);
+	assert(!probe.err);
+	if (w->err || w->cap - w->pos < probe.pos)
+		return RC_TRUNCATED;
+	wire_put_bytes(w, tmp, probe.pos);
+	rtmp_chunk_tx_commit(rtmp_chunk_tx_cs(tx, m->csid), m, &pl);
+	return RC_OK;
+}
+
+static size_t
+rtmp_chunk_basic_len(uint32_t csid)
+{
+	return csid < 64 ? 1 : csid < 320 ? 2 : 3;
+}
+
+size_t
+rtmp_chunk_body_size(uint32_t csid, size_t len, uint32_t chunk_size)
+{
+	size_t chunks = len == 0 ? 1 : (len + chunk_size - 1) / chunk_size;
+
+	return len + (chunks - 1) * rtmp_chunk_basic_len(csid);
+}
+
+void
+rtmp_chunk_body_write(uint8_t *buf, uint32_t csid, const uint8_t *payload,
+    size_t len, uint32_t chunk_size)
+{
+	struct wire_writer w;
+	size_t off, n;
+
+	wire_writer_init(&w, buf, rtmp_chunk_body_size(csid, len, chunk_size));
+	for (off = 0;;) {
+		n = len - off < chunk_size ? len - off : chunk_size;
+		if (n > 0)
+			wire_put_bytes(&w, payload + off, n);
+		off += n;
+		if (off >= len)
+			break;
+		rtmp_chunk_put_basic(&w, 3, csid);
+	}
+	assert(!w.err && w.pos == w.cap);
 }
 
 int

@@ -189,6 +189,9 @@ uint64_t rtmp_chunk_rx_bytes(const struct rtmp_chunk_rx *rx);
 
 struct rtmp_chunk_txcs; /* per-csid encoder state, private */
 
+/* Longest chunk header: 3 basic + 11 message + 4 extended timestamp. */
+#define RTMP_CHUNK_HEADER_MAX 18
+
 struct rtmp_chunk_tx {
 	uint32_t chunk_size; /* outgoing */
 	struct rtmp_chunk_txcs *cs;
@@ -227,6 +230,38 @@ size_t rtmp_chunk_tx_size(const struct rtmp_chunk_tx *tx,
  */
 int rtmp_chunk_tx_write(struct rtmp_chunk_tx *tx, struct wire_writer *w,
     const struct rtmp_msg *m);
+
+/*
+ * Shared chunk bodies: a live frame goes to many players with the same
+ * csid and chunk size, and after the first chunk's header its chunked
+ * form is the same for all of them (payload pieces separated by one-byte
+ * fmt 3 headers), unless the timestamp needs the extended field, which
+ * every continuation chunk repeats. So the edge writes per player only
+ * the first header (rtmp_chunk_tx_write_header) and shares one body
+ * (rtmp_chunk_body_write) by reference.
+ */
+
+/*
+ * Write the first chunk header rtmp_chunk_tx_write() would write for `m`
+ * (at most RTMP_CHUNK_HEADER_MAX bytes) and update the state as it would;
+ * the caller sends the body next. RC_OK; RC_MALFORMED (see _size);
+ * RC_TRUNCATED (no room); RC_UNSUPPORTED when `m` needs an extended
+ * timestamp (write it whole with rtmp_chunk_tx_write). Nothing is written
+ * and the state is unchanged unless RC_OK. Anywhere.
+ */
+int rtmp_chunk_tx_write_header(struct rtmp_chunk_tx *tx, struct wire_writer *w,
+    const struct rtmp_msg *m);
+
+/* Bytes of the body of a `len`-byte message on csid at chunk_size. */
+size_t rtmp_chunk_body_size(uint32_t csid, size_t len, uint32_t chunk_size);
+
+/*
+ * Write that body (payload, with a fmt 3 basic header for csid before
+ * every chunk after the first) into buf, which has rtmp_chunk_body_size()
+ * bytes. Pure.
+ */
+void rtmp_chunk_body_write(uint8_t *buf, uint32_t csid, const uint8_t *payload,
+    size_t len, uint32_t chunk_size);
 
 /* Same into buf[0..cap); *n gets the bytes written. */
 int rtmp_chunk_tx_write_buf(struct rtmp_chunk_tx *tx, uint8_t *buf, size_t cap,

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@
 /* Output watermarks: refill below LOW, stop writing frames above HIGH. */
 #define SESSION_WRITE_LOW (64u * 1024)
 #define SESSION_WRITE_HIGH (256u * 1024)
+/* Refill-and-write passes per flush, when the socket keeps up. */
+#define SESSION_FLUSH_ROUNDS 4
+/* Bodies at least this large are shared by reference, not copied. */
+#define SESSION_REF_MIN 1024
 /* Input bytes handled per pass, and the read high watermark. */
 #define SESSION_READ_STEP (16u * 1024)
 #define SESSION_READ_HIGH (256u * 1024)
@@ -45,6 +50,7 @@ static void session_close_after_write(struct session *s);
 static void session_error(struct session *s, const char *what, int rc);
 static int session_send(struct session *s);
 static int session_ack(struct session *s);
+static void session_kick(struct session *s);
 static void session_unsubscribe(struct session *s);
 static void session_idle_stop(struct session *s);
 static void session_idle_cb(evutil_socket_t fd, short what, void *arg);
@@ -162,6 +168,7 @@ session_send(struct session *s)
 	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
 	free(s->out);
 	s->out = NULL;
+	session_kick(s);
 	return rc;
 }
 
@@ -201,11 +208,81 @@ session_app_served(const struct edge_conf *cf, const char *app)
 
 /* ---- Live ---- */
 
+/* Replace *dst (heap, never NULL) with a copy of src. */
+static void
+session_set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = xstrdup(src);
+}
+
+static void
+session_frame_release_cb(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	frame_unref(arg);
+}
+
+/*
+ * One frame to the player: its own first chunk header, then the body
+ * every player shares (frame_chunked), by reference when it is large
+ * enough for that to beat a copy. Messages that need an extended
+ * timestamp are chunked whole for this player.
+ */
+static int
+session_write_frame(struct session *s, struct evbuffer *out, struct frame *f,
+    uint32_t ts)
+{
+	uint8_t hdr[RTMP_CHUNK_HEADER_MAX];
+	struct wire_writer w;
+	struct rtmp_msg m;
+	const uint8_t *body;
+	size_t blen;
+	int rc;
+
+	m.type = f->type;
+	m.csid = f->type == FRAME_AUDIO ? SESSION_CSID_AUDIO :
+	    f->type == FRAME_VIDEO	? SESSION_CSID_VIDEO :
+					  SESSION_CSID_DATA;
+	m.stream_id = s->sid;
+	m.timestamp = ts;
+	m.payload = f->payload;
+	m.len = f->len;
+	wire_writer_init(&w, hdr, sizeof(hdr));
+	rc = rtmp_chunk_tx_write_header(&s->tx, &w, &m);
+	if (rc == RC_UNSUPPORTED)
+		return edge_send_msg(&s->tx, out, &m);
+	if (rc != RC_OK)
+		return rc;
+	body = frame_chunked(f, m.csid, s->tx.chunk_size, &blen);
+	evbuffer_add(out, hdr, w.pos);
+	if (blen < SESSION_REF_MIN) {
+		evbuffer_add(out, body, blen);
+		return RC_OK;
+	}
+	if (evbuffer_add_reference(out, body, blen, session_frame_release_cb,
+		frame_ref(f)) != 0) {
+		frame_unref(f);
+		return RC_ERROR;
+	}
+	return RC_OK;
+}
+
+/* Another writer added to the output: make sure it gets written. */
+static void
+session_kick(struct session *s)
+{
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > 0)
+		bufferevent_enable(s->bev, EV_WRITE);
+}
+
 void
 session_flush(struct session *s)
 {
 	struct evbuffer *out;
-	size_t before;
+	bool direct;
+	unsigned round;
 	uint64_t now;
 
 	if (s->live == NULL || s->dead)
@@ -225,35 +302,48 @@ session_flush(struct session *s)
 	if (!rtmp_cmd_can_send_media(&s->cmd, s->sid))
 		return;
 	out = bufferevent_get_output(s->bev);
-	before = evbuffer_get_length(out);
-	while (evbuffer_get_length(out) < SESSION_WRITE_HIGH) {
-		uint32_t ts = 0;
-		struct frame *f = player_queue_pop(&s->q, &ts);
-		struct rtmp_msg m;
-		int rc;
+	/*
+	 * With nothing pending, write straight to the socket and let the
+	 * bufferevent wait for writability only when the kernel is full:
+	 * no event is armed and disarmed for every frame.
+	 */
+	direct = evbuffer_get_length(out) == 0;
+	if (direct)
+		bufferevent_disable(s->bev, EV_WRITE);
+	for (round = 0; round < SESSION_FLUSH_ROUNDS; round++) {
+		size_t before = evbuffer_get_length(out);
+		bool more = false;
 
-		if (f == NULL)
-			break;
-		m.type = f->type;
-		m.csid = f->type == FRAME_AUDIO ? SESSION_CSID_AUDIO :
-		    f->type == FRAME_VIDEO	? SESSION_CSID_VIDEO :
-						  SESSION_CSID_DATA;
-		m.stream_id = s->sid;
-		m.timestamp = ts;
-		m.payload = f->payload;
-		m.len = f->len;
-		rc = edge_send_msg(&s->tx, out, &m);
-		if (s->first_frame_us == 0 &&
-		    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
-			s->first_frame_us = now;
-		frame_unref(f);
-		if (rc != RC_OK) {
-			session_error(s, "chunk-media", rc);
-			return;
+		while (evbuffer_get_length(out) < SESSION_WRITE_HIGH) {
+			uint32_t ts = 0;
+			struct frame *f = player_queue_pop(&s->q, &ts);
+			int rc;
+
+			if (f == NULL)
+				break;
+			more = true;
+			rc = session_write_frame(s, out, f, ts);
+			if (s->first_frame_us == 0 &&
+			    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
+				s->first_frame_us = now;
+			frame_unref(f);
+			if (rc != RC_OK) {
+				session_error(s, "chunk-media", rc);
+				return;
+			}
 		}
+		s->bytes_out += evbuffer_get_length(out) - before;
+		s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
+		if (!direct || !more)
+			break;
+		if (evbuffer_write(out, bufferevent_getfd(s->bev)) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			break; /* the bufferevent will see the error */
+		if (evbuffer_get_length(out) > 0)
+			break;
 	}
-	s->bytes_out += evbuffer_get_length(out) - before;
-	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
+	if (direct && evbuffer_get_length(out) > 0)
+		bufferevent_enable(s->bev, EV_WRITE);
 }
 
 static void
@@ -320,7 +410,7 @@ session_play(struct session *s, const struct rtmp_cmd_event *ev, uint32_t sid)
 		/* One play per connection in this version. */
 		return RC_OK;
 	}
-	snprintf(s->name, sizeof(s->name), "%s", ev->name);
+	session_set_str(&s->name, ev->name);
 	q = strchr(s->name, '?');
 	if (q)
 		*q = '\0';
@@ -416,7 +506,7 @@ session_play_vod(struct session *s, const struct rtmp_cmd_event *ev,
 	int rc;
 
 	s->kind = SESSION_KIND_PLAY_VOD;
-	snprintf(s->raw_name, sizeof(s->raw_name), "%s", ev->name);
+	session_set_str(&s->raw_name, ev->name);
 	snprintf(key, sizeof(key), "%s/%s", s->cmd_app, s->name);
 	/* Negative starts mean "live or recorded": from the start. */
 	s->start = ev->start > 0 ? ev->start : 0;
@@ -459,11 +549,11 @@ session_publish(struct session *s, const struct rtmp_cmd_event *ev)
 	s->kind = SESSION_KIND_PUBLISH;
 	s->sid = ev->stream_id;
 	s->play_us = monotime_now();
-	snprintf(s->name, sizeof(s->name), "%s", ev->name);
+	session_set_str(&s->name, ev->name);
 	q = strchr(s->name, '?');
 	if (q)
 		*q = '\0';
-	snprintf(s->raw_name, sizeof(s->raw_name), "%s", ev->name);
+	session_set_str(&s->raw_name, ev->name);
 	snprintf(s->pub_type, sizeof(s->pub_type), "%s", ev->pub_type);
 	route = edge_conf_route_match(s->edge->conf, s->cmd_app, s->name);
 	snprintf(key, sizeof(key), "%s/%s", s->cmd_app, s->name);
@@ -553,6 +643,7 @@ session_vod_media(struct session *s, const struct rtmp_msg *m)
 	rc = edge_send_msg(&s->tx, out, &fwd);
 	s->bytes_out += evbuffer_get_length(out) - before;
 	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
+	session_kick(s);
 	if (rc == RC_OK && s->first_frame_us == 0 &&
 	    m->type != RTMP_MSG_DATA_AMF0 && m->type != RTMP_MSG_DATA_AMF3)
 		s->first_frame_us = monotime_now();
@@ -953,6 +1044,7 @@ session_consume(struct session *s, const uint8_t *in, size_t len, size_t *used)
 			bufferevent_write(s->bev, buf, w.pos);
 			s->bytes_out += w.pos;
 			s->edge->stats.bytes_out += w.pos;
+			session_kick(s);
 		}
 		*used = consumed;
 		if (rc == RC_AGAIN)
@@ -1107,6 +1199,8 @@ session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen)
 	s = xcalloc(1, sizeof(*s));
 	s->edge = e;
 	s->started_us = monotime_now();
+	s->name = xstrdup("");
+	s->raw_name = xstrdup("");
 	sockaddr_fmt(sa, s->peer, sizeof(s->peer));
 	s->bev = bufferevent_socket_new(e->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->idle = evtimer_new(e->base, session_idle_cb, s);
@@ -1118,6 +1212,8 @@ session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen)
 			close(fd);
 		if (s->idle != NULL)
 			event_free(s->idle);
+		free(s->name);
+		free(s->raw_name);
 		free(s);
 		return;
 	}
@@ -1196,6 +1292,8 @@ session_free(struct session *s)
 	rtmp_chunk_tx_fini(&s->tx);
 	free(s->hs);
 	free(s->out);
+	free(s->name);
+	free(s->raw_name);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

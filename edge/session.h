@@ -100,8 +100,8 @@ struct session {
 	struct relay *relay;		   /* origin session, or NULL */
 	struct relay_target target;	   /* origins left to try */
 	struct event *idle;		   /* armed from handshake to play */
-	char name[RTMP_CMD_NAME_MAX];	   /* played/published, no query */
-	char raw_name[RTMP_CMD_NAME_MAX];  /* as sent, for the origin */
+	char *name;			   /* played/published, no query */
+	char *raw_name;			   /* as sent, for the origin */
 	char pub_type[RTMP_CMD_SHORT_MAX]; /* publish type as sent */
 	double start;			   /* VOD play start, ms */
 	uint32_t buffer_ms;		   /* player's SetBufferLength */
