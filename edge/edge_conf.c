@@ -64,6 +64,8 @@ static const cyaml_schema_field_t limits_fields[] = {
 	    struct edge_conf_limits, yaml.player_queue_bytes),
 	CYAML_FIELD_FLOAT_PTR("player_stall_timeout", OPT_PTR,
 	    struct edge_conf_limits, yaml.player_stall_timeout),
+	CYAML_FIELD_FLOAT_PTR("merge_write", OPT_PTR, struct edge_conf_limits,
+	    yaml.merge_write),
 	CYAML_FIELD_UINT_PTR("gop_cache_bytes", OPT_PTR,
 	    struct edge_conf_limits, yaml.gop_cache_bytes),
 	CYAML_FIELD_END,
@@ -292,6 +294,8 @@ check_limits(struct edge_conf *cf, struct conf_report *rep)
 	duration(rep, "limits.player_stall_timeout",
 	    l->yaml.player_stall_timeout, EDGE_PLAYER_STALL_TIMEOUT_MS, 1, 600,
 	    &l->player_stall_timeout_ms);
+	duration(rep, "limits.merge_write", l->yaml.merge_write,
+	    EDGE_MERGE_WRITE_MS, 0, 1, &l->merge_write_ms);
 	number(rep, "limits.gop_cache_bytes", l->yaml.gop_cache_bytes,
 	    EDGE_GOP_CACHE_BYTES, 0, 1u << 30, &l->gop_cache_bytes);
 }

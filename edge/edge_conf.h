@@ -33,6 +33,7 @@
 #define EDGE_IDLE_TIMEOUT_MS 30000
 #define EDGE_PLAYER_QUEUE_BYTES (4u * 1024 * 1024)
 #define EDGE_PLAYER_STALL_TIMEOUT_MS 10000
+#define EDGE_MERGE_WRITE_MS 100
 #define EDGE_GOP_CACHE_BYTES (8u * 1024 * 1024)
 #define EDGE_CONNECT_TIMEOUT_MS 3000
 #define EDGE_SILENT_TIMEOUT_MS 1500
@@ -73,6 +74,7 @@ struct edge_conf_limits {
 	unsigned idle_timeout_ms;
 	unsigned player_queue_bytes;
 	unsigned player_stall_timeout_ms;
+	unsigned merge_write_ms;  /* 0: write every frame at once */
 	unsigned gop_cache_bytes; /* 0: no GOP cache */
 	struct {
 		unsigned *max_players;
@@ -82,6 +84,7 @@ struct edge_conf_limits {
 		double *idle_timeout;
 		unsigned *player_queue_bytes;
 		double *player_stall_timeout;
+		double *merge_write;
 		unsigned *gop_cache_bytes;
 	} yaml;
 };

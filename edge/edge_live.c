@@ -27,6 +27,7 @@
 static void edge_live_free(struct edge_live *lv);
 static void edge_live_linger_cb(evutil_socket_t fd, short what, void *arg);
 static void edge_live_retry_cb(evutil_socket_t fd, short what, void *arg);
+static void edge_live_wake_cb(evutil_socket_t fd, short what, void *arg);
 static void edge_live_new_round(struct edge_live *lv);
 static void edge_live_start_now(struct edge_live *lv);
 static void edge_live_set_not_found(struct edge_live *lv);
@@ -234,6 +235,8 @@ edge_live_free(struct edge_live *lv)
 		event_free(lv->linger);
 	if (lv->retry)
 		event_free(lv->retry);
+	if (lv->wake)
+		event_free(lv->wake);
 	stream_fini(&lv->stream);
 	if (lv->prev)
 		lv->prev->next = lv->next;
@@ -315,7 +318,8 @@ edge_live_get(struct edge *e, const struct edge_conf_route *route,
 	stream_init(&lv->stream, &sl);
 	lv->linger = evtimer_new(e->base, edge_live_linger_cb, lv);
 	lv->retry = evtimer_new(e->base, edge_live_retry_cb, lv);
-	if (lv->linger == NULL || lv->retry == NULL)
+	lv->wake = evtimer_new(e->base, edge_live_wake_cb, lv);
+	if (lv->linger == NULL || lv->retry == NULL || lv->wake == NULL)
 		fatalx("evtimer_new failed");
 	lv->next = e->lives;
 	if (e->lives)
@@ -343,10 +347,35 @@ edge_live_release(struct edge_live *lv)
 	event_add(lv->linger, &tv);
 }
 
+static void
+edge_live_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct edge_live *lv = arg;
+	struct player_queue *q, *next;
+
+	(void)fd;
+	(void)what;
+	for (q = lv->stream.players; q; q = next) {
+		next = q->next;
+		/* q is the first member of struct session. */
+		session_flush((struct session *)(void *)q);
+	}
+}
+
 void
 edge_live_wake(struct edge_live *lv)
 {
+	unsigned ms = lv->edge->conf->limits.merge_write_ms;
 	struct player_queue *q, *next;
+	struct timeval tv;
+
+	if (ms > 0) {
+		if (!event_pending(lv->wake, EV_TIMEOUT, NULL)) {
+			tv = loop_timeval((uint64_t)ms * MONOTIME_MSEC);
+			event_add(lv->wake, &tv);
+		}
+		return;
+	}
 
 	for (q = lv->stream.players; q; q = next) {
 		next = q->next;

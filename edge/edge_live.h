@@ -69,6 +69,7 @@ struct edge_live {
 	struct upstream *up;  /* NULL while waiting to retry */
 	struct event *linger; /* armed while there is no player */
 	struct event *retry;  /* next upstream attempt */
+	struct event *wake;   /* merged write to the players (merge_write) */
 	size_t origin_idx;    /* origin being used, into origin[] */
 	bool not_found;	      /* every origin said StreamNotFound */
 	bool up_ok;	      /* the current upstream delivered media */
@@ -102,7 +103,13 @@ struct edge_live *edge_live_get(struct edge *e,
 /* A player left `lv`: arm the linger timer if it was the last one. */
 void edge_live_release(struct edge_live *lv);
 
-/* New frames in lv's hub: let every subscribed player write. */
+/*
+ * New frames in lv's hub: let every subscribed player write, at once
+ * with limits.merge_write 0, else within merge_write (one timer per
+ * stream), so each player gets a few frames per write rather than one:
+ * far fewer system calls for a little latency (SRS's mw_latency).
+ * A new player is primed at once regardless.
+ */
 void edge_live_wake(struct edge_live *lv);
 
 /* The upstream delivered its first media frame: the origin works. */
