@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -220,6 +221,15 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	http_metric_one(b, "gslb_edge_reload_failures_total", "counter",
 	    "Configuration reloads refused (the running one was kept).",
 	    e->reload_failures);
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		http_metric_one(b, "gslb_edge_heap_inuse_bytes", "gauge",
+		    "Heap bytes allocated (malloc, main arena and others).",
+		    mi.uordblks + mi.hblkhd);
+		http_metric_one(b, "gslb_edge_heap_free_bytes", "gauge",
+		    "Heap bytes free but kept by malloc.", mi.fordblks);
+	}
 	http_metric_one(b, "gslb_edge_uptime_seconds", "gauge",
 	    "Seconds since the HTTP port opened.",
 	    (monotime_now() - e->http->started_at) / MONOTIME_SEC);

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <malloc.h>
 #include <netdb.h>
 
 #include <stdio.h>
@@ -35,6 +36,8 @@
 #define REPORT_SAMPLE_US (1 * MONOTIME_SEC)
 #define REPORT_RESOLVE_US (60 * MONOTIME_SEC) /* re-resolve URL hosts */
 #define REPORT_TIMEOUT_S 5
+#define REPORT_TRIM_SLACK (4u << 20) /* free heap kept before trimming */
+#define REPORT_TRIM_PAD (1u << 20)
 #define REPORT_AUTH_WINDOW 30
 #define REPORT_AUTH_CACHE 256 /* replayed control requests */
 
@@ -66,6 +69,7 @@ struct edge_report {
 };
 
 static void report_sample_cb(evutil_socket_t fd, short what, void *arg);
+static void report_trim(void);
 static void report_push_cb(evutil_socket_t fd, short what, void *arg);
 static void report_post(struct report_target *t);
 
@@ -106,10 +110,26 @@ report_sample_cb(evutil_socket_t fd, short what, void *arg)
 		r->cpu = 1.0;
 	e->egress_mbps = r->egress_mbps;
 	r->has_rate = true;
+	report_trim();
 	r->last_at = now;
 	r->last_out = e->stats.bytes_out;
 	r->last_in = e->stats.bytes_in;
 	r->last_cpu_us = cpu;
+}
+
+/*
+ * Give free heap back to the kernel once a second when more than
+ * REPORT_TRIM_SLACK is idle: a burst (players joining, each primed with
+ * a GOP) leaves free chunks between live ones that glibc would keep
+ * resident for good.
+ */
+static void
+report_trim(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	if (mi.fordblks > REPORT_TRIM_SLACK)
+		malloc_trim(REPORT_TRIM_PAD);
 }
 
 /* ---- The report ---- */
