@@ -5,8 +5,10 @@
 
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,8 @@
 #define SESSION_WRITE_HIGH (256u * 1024)
 /* Refill-and-write passes per flush, when the socket keeps up. */
 #define SESSION_FLUSH_ROUNDS 4
+/* Frames per writev() (two iovecs each). */
+#define SESSION_BATCH 64
 /* Bodies at least this large are shared by reference, not copied. */
 #define SESSION_REF_MIN 1024
 /* Input bytes handled per pass, and the read high watermark. */
@@ -224,6 +228,21 @@ session_frame_release_cb(const void *data, size_t len, void *arg)
 	frame_unref(arg);
 }
 
+/* The message that carries frame f to this player at time ts. */
+static void
+session_frame_msg(const struct session *s, const struct frame *f, uint32_t ts,
+    struct rtmp_msg *m)
+{
+	m->type = f->type;
+	m->csid = f->type == FRAME_AUDIO ? SESSION_CSID_AUDIO :
+	    f->type == FRAME_VIDEO	 ? SESSION_CSID_VIDEO :
+					   SESSION_CSID_DATA;
+	m->stream_id = s->sid;
+	m->timestamp = ts;
+	m->payload = f->payload;
+	m->len = f->len;
+}
+
 /*
  * One frame to the player: its own first chunk header, then the body
  * every player shares (frame_chunked), by reference when it is large
@@ -241,14 +260,7 @@ session_write_frame(struct session *s, struct evbuffer *out, struct frame *f,
 	size_t blen;
 	int rc;
 
-	m.type = f->type;
-	m.csid = f->type == FRAME_AUDIO ? SESSION_CSID_AUDIO :
-	    f->type == FRAME_VIDEO	? SESSION_CSID_VIDEO :
-					  SESSION_CSID_DATA;
-	m.stream_id = s->sid;
-	m.timestamp = ts;
-	m.payload = f->payload;
-	m.len = f->len;
+	session_frame_msg(s, f, ts, &m);
 	wire_writer_init(&w, hdr, sizeof(hdr));
 	rc = rtmp_chunk_tx_write_header(&s->tx, &w, &m);
 	if (rc == RC_UNSUPPORTED)
@@ -277,13 +289,184 @@ session_kick(struct session *s)
 		bufferevent_enable(s->bev, EV_WRITE);
 }
 
+/*
+ * Frames popped for one writev(): each is its own chunk header (on the
+ * stack) and the body every player shares (frame_chunked).
+ */
+struct session_batch {
+	struct iovec iov[2 * SESSION_BATCH];
+	uint8_t hdr[SESSION_BATCH][RTMP_CHUNK_HEADER_MAX];
+	struct frame *f[SESSION_BATCH];
+	unsigned n;
+	size_t bytes;
+};
+
+/* Pop into b up to SESSION_BATCH frames; *ext gets one that needs an
+ * extended timestamp (written apart), which ends the batch. */
+static int
+session_batch_fill(struct session *s, struct session_batch *b,
+    struct frame **ext, uint32_t *ext_ts, uint64_t now)
+{
+	*ext = NULL;
+	b->n = 0;
+	b->bytes = 0;
+	while (b->n < SESSION_BATCH && b->bytes < SESSION_WRITE_HIGH) {
+		uint32_t ts = 0;
+		struct frame *f = player_queue_pop(&s->q, &ts);
+		struct wire_writer w;
+		struct rtmp_msg m;
+		const uint8_t *body;
+		size_t blen;
+		int rc;
+
+		if (f == NULL)
+			break;
+		if (s->first_frame_us == 0 &&
+		    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
+			s->first_frame_us = now;
+		session_frame_msg(s, f, ts, &m);
+		wire_writer_init(&w, b->hdr[b->n], RTMP_CHUNK_HEADER_MAX);
+		rc = rtmp_chunk_tx_write_header(&s->tx, &w, &m);
+		if (rc == RC_UNSUPPORTED) {
+			*ext = f;
+			*ext_ts = ts;
+			break;
+		}
+		if (rc != RC_OK) {
+			frame_unref(f);
+			return rc;
+		}
+		body = frame_chunked(f, m.csid, s->tx.chunk_size, &blen);
+		b->iov[2 * b->n].iov_base = b->hdr[b->n];
+		b->iov[2 * b->n].iov_len = w.pos;
+		b->iov[2 * b->n + 1].iov_base = (void *)(uintptr_t)body;
+		b->iov[2 * b->n + 1].iov_len = blen;
+		b->f[b->n++] = f;
+		b->bytes += w.pos + blen;
+	}
+	return RC_OK;
+}
+
+/* What the socket did not take goes to the output buffer, in order;
+ * then the batch lets go of its frames. */
+static void
+session_batch_rest(struct evbuffer *out, struct session_batch *b,
+    size_t written)
+{
+	unsigned i, k;
+
+	for (i = 0; i < 2 * b->n; i++) {
+		struct frame *f = b->f[i / 2];
+		const uint8_t *p = b->iov[i].iov_base;
+		size_t len = b->iov[i].iov_len;
+
+		if (written >= len) {
+			written -= len;
+			continue;
+		}
+		p += written;
+		len -= written;
+		written = 0;
+		if (i % 2 == 0 || len < SESSION_REF_MIN)
+			evbuffer_add(out, p, len);
+		else
+			evbuffer_add_reference(out, p, len,
+			    session_frame_release_cb, frame_ref(f));
+	}
+	for (k = 0; k < b->n; k++)
+		frame_unref(b->f[k]);
+	b->n = 0;
+}
+
+/*
+ * With nothing pending in the output buffer, frames go to the socket
+ * in one writev() per batch, straight from the shared bodies: no copy,
+ * no allocation, no event armed. Only what the kernel does not take is
+ * buffered, and the bufferevent then writes it when it can (and calls
+ * session_write_cb for more).
+ */
+static int
+session_flush_direct(struct session *s, struct evbuffer *out, uint64_t now)
+{
+	struct session_batch b;
+	int fd = bufferevent_getfd(s->bev);
+	unsigned round;
+
+	for (round = 0; round < SESSION_FLUSH_ROUNDS; round++) {
+		struct frame *ext;
+		uint32_t ext_ts = 0;
+		ssize_t n = 0;
+		int rc;
+
+		rc = session_batch_fill(s, &b, &ext, &ext_ts, now);
+		if (rc != RC_OK) {
+			session_batch_rest(out, &b, SIZE_MAX);
+			return rc;
+		}
+		if (b.n == 0 && ext == NULL)
+			break;
+		if (b.n > 0) {
+			do
+				n = writev(fd, b.iov, (int)(2 * b.n));
+			while (n < 0 && errno == EINTR);
+			if (n <
+			    0) /* EAGAIN, or an error the bufferevent sees */
+				n = 0;
+		}
+		s->bytes_out += b.bytes;
+		s->edge->stats.bytes_out += b.bytes;
+		session_batch_rest(out, &b, (size_t)n);
+		if (ext != NULL) {
+			size_t before = evbuffer_get_length(out);
+			struct rtmp_msg m;
+
+			session_frame_msg(s, ext, ext_ts, &m);
+			rc = edge_send_msg(&s->tx, out, &m);
+			frame_unref(ext);
+			s->bytes_out += evbuffer_get_length(out) - before;
+			s->edge->stats.bytes_out +=
+			    evbuffer_get_length(out) - before;
+			if (rc != RC_OK)
+				return rc;
+		}
+		if (evbuffer_get_length(out) > 0)
+			break; /* the kernel is full: the bufferevent goes on */
+	}
+	return RC_OK;
+}
+
+/* Output pending: queue frames behind it, up to the high watermark. */
+static int
+session_flush_buffered(struct session *s, struct evbuffer *out, uint64_t now)
+{
+	size_t before = evbuffer_get_length(out);
+	int rc = RC_OK;
+
+	while (evbuffer_get_length(out) < SESSION_WRITE_HIGH) {
+		uint32_t ts = 0;
+		struct frame *f = player_queue_pop(&s->q, &ts);
+
+		if (f == NULL)
+			break;
+		rc = session_write_frame(s, out, f, ts);
+		if (s->first_frame_us == 0 &&
+		    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
+			s->first_frame_us = now;
+		frame_unref(f);
+		if (rc != RC_OK)
+			break;
+	}
+	s->bytes_out += evbuffer_get_length(out) - before;
+	s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
+	return rc;
+}
+
 void
 session_flush(struct session *s)
 {
 	struct evbuffer *out;
-	bool direct;
-	unsigned round;
 	uint64_t now;
+	int rc;
 
 	if (s->live == NULL || s->dead)
 		return;
@@ -302,48 +485,12 @@ session_flush(struct session *s)
 	if (!rtmp_cmd_can_send_media(&s->cmd, s->sid))
 		return;
 	out = bufferevent_get_output(s->bev);
-	/*
-	 * With nothing pending, write straight to the socket and let the
-	 * bufferevent wait for writability only when the kernel is full:
-	 * no event is armed and disarmed for every frame.
-	 */
-	direct = evbuffer_get_length(out) == 0;
-	if (direct)
-		bufferevent_disable(s->bev, EV_WRITE);
-	for (round = 0; round < SESSION_FLUSH_ROUNDS; round++) {
-		size_t before = evbuffer_get_length(out);
-		bool more = false;
-
-		while (evbuffer_get_length(out) < SESSION_WRITE_HIGH) {
-			uint32_t ts = 0;
-			struct frame *f = player_queue_pop(&s->q, &ts);
-			int rc;
-
-			if (f == NULL)
-				break;
-			more = true;
-			rc = session_write_frame(s, out, f, ts);
-			if (s->first_frame_us == 0 &&
-			    (f->type == FRAME_VIDEO || f->type == FRAME_AUDIO))
-				s->first_frame_us = now;
-			frame_unref(f);
-			if (rc != RC_OK) {
-				session_error(s, "chunk-media", rc);
-				return;
-			}
-		}
-		s->bytes_out += evbuffer_get_length(out) - before;
-		s->edge->stats.bytes_out += evbuffer_get_length(out) - before;
-		if (!direct || !more)
-			break;
-		if (evbuffer_write(out, bufferevent_getfd(s->bev)) < 0 &&
-		    errno != EAGAIN && errno != EINTR)
-			break; /* the bufferevent will see the error */
-		if (evbuffer_get_length(out) > 0)
-			break;
-	}
-	if (direct && evbuffer_get_length(out) > 0)
-		bufferevent_enable(s->bev, EV_WRITE);
+	if (evbuffer_get_length(out) == 0)
+		rc = session_flush_direct(s, out, now);
+	else
+		rc = session_flush_buffered(s, out, now);
+	if (rc != RC_OK)
+		session_error(s, "chunk-media", rc);
 }
 
 static void
