@@ -45,6 +45,7 @@
 #   VIDEO_KBPS (900), CLIP_SECS (10)
 #   GSLB_EDGE (build/edge/gslb-edge), RTMP_LOAD (build/bench/gslb-rtmp-load)
 #   GSLB_EDGE_VERSION          shown in the report (default: git describe)
+#   MERGE_WRITE (0.1)          gslb-edge limits.merge_write, seconds
 #   RTMP_MODULE (/usr/lib/nginx/modules/ngx_rtmp_module.so)
 #   OUTDIR (bench/out)         raw results in OUTDIR/edge-DATE/, report in
 #                              OUTDIR/edge-DATE.md
@@ -70,6 +71,7 @@ IDLE_WAIT=${IDLE_WAIT:-3}
 PLAYERS_PER_PROC=${PLAYERS_PER_PROC:-1000}
 VIDEO_KBPS=${VIDEO_KBPS:-900}
 CLIP_SECS=${CLIP_SECS:-10}
+MERGE_WRITE=${MERGE_WRITE:-0.1}
 GSLB_EDGE=${GSLB_EDGE:-build/edge/gslb-edge}
 RTMP_LOAD=${RTMP_LOAD:-build/bench/gslb-rtmp-load}
 RTMP_MODULE=${RTMP_MODULE:-/usr/lib/nginx/modules/ngx_rtmp_module.so}
@@ -239,7 +241,7 @@ edge_load_marks()
 			split($i, kv, "=")
 			v[kv[1]] += kv[2]
 		}
-	} END { printf "%d %d %d\n", v["got_video"], v["failed"], v["bytes"] }'
+	} END { printf "%.0f %.0f %.0f\n", v["got_video"], v["failed"], v["bytes"] }'
 }
 
 # edge_load_stop: TERM every load client and wait for its summary.
@@ -293,6 +295,7 @@ routes:
     origins: [127.0.0.1:$ORIGIN_PORT]
 limits:
   max_players: $((maxn + 100))
+  merge_write: $MERGE_WRITE
 upstream:
   linger: 30
 EOF
@@ -451,6 +454,7 @@ edge_report()
 	bench_machine_md | sed "s/dnsperf on CPU/origin, publisher and load clients on CPU/; s/(server on/(edge on/"
 	echo "- gslb-edge $(edge_version gslb-edge), nginx $(edge_version nginx)" \
 	    "with $(dpkg-query -W -f '${Package} ${Version}' libnginx-mod-rtmp 2>/dev/null || echo 'nginx-rtmp')"
+	echo "- gslb-edge limits.merge_write ${MERGE_WRITE} s"
 	echo "- Stream: 640x360 25 fps H.264 ${VIDEO_KBPS} kbit/s + AAC 64 kbit/s," \
 	    "key frame every second; ramp $RAMP players/s, window ${STEADY}s" \
 	    "from ${SETTLE}s after the last player got video"
