@@ -10,7 +10,9 @@
 #     time to first frame reported;
 #   - the same through gslb-edge; SIGUSR1 in the middle of the run
 #     prints a mark line while the edge's /metrics counts the players;
-#   - --vod plays a 5 s MP4 to its end (125 frames per player).
+#   - --vod plays a 5 s MP4 to its end, from the origin and through the
+#     edge's VOD relay: each player gets every video frame ffprobe counts
+#     in the file (125).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_rtmp.sh"
 test_init
@@ -125,7 +127,19 @@ expect_eq "vod: exit status" 0 "$?"
 log "vod: $line"
 expect_eq "vod: every player got video" 5 "$(rtmp_kv got_video "$line")"
 expect_eq "vod: no player failed" 0 "$(rtmp_kv failed "$line")"
-expect_eq "vod: 5 x 125 video frames" 625 "$(rtmp_kv video_frames "$line")"
+# ffprobe counts the file's video frames; every player must get them all.
+vod_frames=$(ffprobe -v error -select_streams v:0 -count_packets \
+	-show_entries stream=nb_read_packets -of csv=p=0 \
+	"${RTMP_DIR_OF[origin]}/vod/Test/3d5.mp4")
+expect_eq "vod: ffprobe counts 125 video frames in the file" 125 "$vod_frames"
+expect_eq "vod: 5 players x the frames ffprobe counts" $((5 * vod_frames)) \
+	"$(rtmp_kv video_frames "$line")"
+# ... and through the edge's VOD relay, the same.
+line=$(rtmp_load "rtmp://127.0.0.1:$EDGE_PORT/vod/mp4:Test/3d5.mp4" \
+	--vod -n 5 -d 15)
+expect_eq "vod via edge: exit status" 0 "$?"
+expect_eq "vod via edge: 5 players x the frames ffprobe counts" \
+	$((5 * vod_frames)) "$(rtmp_kv video_frames "$line")"
 
 # ---- Shutdown -----------------------------------------------------------------------
 

@@ -7,8 +7,9 @@
 #     refused with NetConnection.Connect.Rejected, /v1/load says "full",
 #     and a connection that never completes the handshake is closed after
 #     handshake_timeout (1 s);
-#   - reload: SIGHUP with max_players 3 admits a third player without
-#     disturbing the two; a broken config is refused and changes nothing;
+#   - reload: SIGHUP with max_players 3 and a new route admits a third
+#     player without disturbing the two, and serves the new route's app;
+#     a broken config is refused and changes nothing;
 #   - drain (gslbctl, signed): /v1/load and the reports say "draining" at
 #     once; a player is still admitted during the grace; after it a
 #     connect is rejected; gslbctl undrain / drain again; the players
@@ -47,9 +48,9 @@ start_bg sf "$STATEFEED" -v -l "127.0.0.1:$SF_PORT" -s "$T/secret" -f "$T/state.
 wait_for 10 grep -q 'listening on' "${LOG_OF[sf]}" ||
 	fail "statefeed does not listen, see ${LOG_OF[sf]}"
 
-MAX_PLAYERS=2 GRACE=3 DEADLINE=60
+MAX_PLAYERS=2 GRACE=3 DEADLINE=60 OTHER_APP=live2
 render "$TEST_SRC/edge.yaml.in" "$T/edge.yaml" EDGE_PORT HTTP_PORT ORIGIN_PORT \
-	SF_PORT MAX_PLAYERS GRACE DEADLINE
+	SF_PORT MAX_PLAYERS GRACE DEADLINE OTHER_APP
 start_bg edge "$EDGE" -f -c "$T/edge.yaml"
 wait_for 10 rtmp_is_listening "$EDGE_PORT" || fail "edge does not listen"
 LIVE=rtmp://127.0.0.1:$EDGE_PORT/live/test
@@ -86,6 +87,17 @@ plays()
 # ---- Reports and limits ------------------------------------------------------------
 
 expect_within 5 "reports: statefeed receives 'up' reports" reported up
+# app_says APP PATTERN: a connect to app APP gets an answer matching PATTERN.
+app_says()
+{
+	local log
+	log=$(rtmp_next_log app)
+	timeout 10 rtmpdump -V -r "rtmp://127.0.0.1:$EDGE_PORT/$1/test" --live \
+		-B 1 -o /dev/null >"$log" 2>&1
+	grep -Eq "$2" "$log"
+}
+check_cmd "reload: before, app 'other' is not served" "app 'other' served" \
+	app_says other 'NetConnection\.Connect\.InvalidApp'
 rtmp_play_ffmpeg "$LIVE" 25 >"$T/p1.out" 2>&1 &
 p1=$!
 rtmp_play_ffmpeg "$LIVE" 25 >"$T/p2.out" 2>&1 &
@@ -105,12 +117,14 @@ within "limits: a silent connection is closed after ~1 s" 0 2 $((SECONDS - start
 
 # ---- Reload ---------------------------------------------------------------------------
 
-MAX_PLAYERS=3
+MAX_PLAYERS=3 OTHER_APP=other
 render "$TEST_SRC/edge.yaml.in" "$T/edge.yaml" EDGE_PORT HTTP_PORT ORIGIN_PORT \
-	SF_PORT MAX_PLAYERS GRACE DEADLINE
+	SF_PORT MAX_PLAYERS GRACE DEADLINE OTHER_APP
 kill -HUP "${PID_OF[edge]}"
 expect_within 5 "reload: applied" metric_above gslb_edge_reloads_total 0
 check_cmd "reload: a third player now plays" "third player got nothing" plays
+check_cmd "reload: the new route serves app 'other'" "app 'other' still refused" \
+	app_says other 'NetConnection\.Connect\.Success'
 echo 'routes: [' >"$T/edge.yaml"
 kill -HUP "${PID_OF[edge]}"
 expect_within 5 "reload: a broken config is refused" \
@@ -157,7 +171,7 @@ expect_match "drain: logged why it exits" 'drain: last session ended, exiting' \
 
 EDGE_PORT=$EDGE2_PORT HTTP_PORT=$HTTP2_PORT MAX_PLAYERS=10 GRACE=0.5 DEADLINE=2
 render "$TEST_SRC/edge.yaml.in" "$T/edge2.yaml" EDGE_PORT HTTP_PORT ORIGIN_PORT \
-	SF_PORT MAX_PLAYERS GRACE DEADLINE
+	SF_PORT MAX_PLAYERS GRACE DEADLINE OTHER_APP
 start_bg edge2 "$EDGE" -f -c "$T/edge2.yaml"
 wait_for 10 rtmp_is_listening "$EDGE2_PORT" || fail "edge2 does not listen"
 rtmp_play_ffmpeg "rtmp://127.0.0.1:$EDGE2_PORT/live/test" 30 >"$T/p3.out" 2>&1 &
