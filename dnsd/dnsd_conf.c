@@ -48,6 +48,8 @@ static const cyaml_schema_field_t state_fields[] = {
 	CYAML_FIELD_STRING_PTR("stale_then",
 	    CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct dnsd_conf_state,
 	    stale_then, 1, 16),
+	CYAML_FIELD_UINT("quorum", CYAML_FLAG_OPTIONAL, struct dnsd_conf_state,
+	    quorum),
 	CYAML_FIELD_END,
 };
 
@@ -128,6 +130,10 @@ dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
 		else if (st->stale_then && strcmp(st->stale_then, "up") != 0)
 			conf_error(rep, "state.stale_then",
 			    "must be up, down or unknown");
+		if (st->quorum > st->urls_count)
+			conf_error(rep, "state.quorum",
+			    "%u is more than the %u feeds", st->quorum,
+			    st->urls_count);
 		for (unsigned i = 0; i < st->urls_count; i++)
 			if (strncmp(st->urls[i], "http://", 7) != 0) {
 				snprintf(key, sizeof(key), "state.urls[%u]", i);

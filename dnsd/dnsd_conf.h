@@ -36,6 +36,7 @@ struct dnsd_conf_state {
 	unsigned wait;	      /* long-poll seconds, default 30 */
 	unsigned *stale_keep; /* as written; see stale_keep_s */
 	char *stale_then;     /* up | down | unknown (default up) */
+	unsigned quorum;      /* probes that must say down; 0: majority */
 	/* filled: */
 	unsigned stale_keep_s;
 	int stale_then_state; /* enum gslb_state */

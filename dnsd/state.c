@@ -453,6 +453,65 @@ state_from_msg(enum statemsg_state s)
 	return GSLB_UNKNOWN;
 }
 
+/*
+ * The entry that decides edge e (see gslb-dnsd.conf(5), state.quorum):
+ * among the entries still valid, down only when at least the quorum of
+ * them say down (default: a majority), else the freshest of the others
+ * (or, when only down entries are valid but too few, the freshest entry
+ * that is not down, however old); with none valid, the freshest of all
+ * (the stale policy then applies). NULL when there is nothing to go by:
+ * the edge is unknown.
+ */
+static const struct state_entry *
+state_pick(const struct state *st, unsigned e, uint64_t now)
+{
+	const struct state_entry *freshest = NULL, *up = NULL, *down = NULL;
+	unsigned valid = 0, downs = 0, quorum;
+
+	for (unsigned k = 0; k < st->nfeeds; k++) {
+		const struct state_entry *se = &st->feeds[k].entries[e];
+
+		if (!se->has)
+			continue;
+		if (!freshest || se->received > freshest->received)
+			freshest = se;
+		if (now >= se->expires)
+			continue;
+		valid++;
+		if (se->state == STATEMSG_DOWN) {
+			downs++;
+			if (!down || se->received > down->received)
+				down = se;
+		} else if (!up || se->received > up->received) {
+			up = se;
+		}
+	}
+	if (valid == 0)
+		return freshest;
+	quorum = st->d->conf->state ? st->d->conf->state->quorum : 0;
+	if (quorum == 0)
+		quorum = valid / 2 + 1;
+	if (downs >= quorum)
+		return down;
+	if (up != NULL)
+		return up;
+	/*
+	 * Fewer probes than the quorum say down and none says otherwise:
+	 * not enough to take the edge out. Fall back to the freshest entry
+	 * that is not down (stale, so the stale policy applies), or to
+	 * unknown.
+	 */
+	up = NULL;
+	for (unsigned k = 0; k < st->nfeeds; k++) {
+		const struct state_entry *se = &st->feeds[k].entries[e];
+
+		if (se->has && se->state != STATEMSG_DOWN &&
+		    (!up || se->received > up->received))
+			up = se;
+	}
+	return up;
+}
+
 static void
 state_compute(struct state *st)
 {
@@ -473,12 +532,7 @@ state_compute(struct state *st)
 		const struct state_entry *best = NULL;
 		uint8_t ov;
 
-		for (unsigned k = 0; k < st->nfeeds; k++) {
-			const struct state_entry *se = &st->feeds[k].entries[e];
-
-			if (se->has && (!best || se->received > best->received))
-				best = se;
-		}
+		best = state_pick(st, e, now);
 		st->source[e] = SRC_NONE;
 		if (best) {
 			if (now < best->expires) {
