@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sys/queue.h>
 
@@ -67,13 +68,14 @@ dnsd_control_open(struct dnsd *d)
 	evhttp_set_cb(d->http, "/v1/status", control_status_cb, d);
 	evhttp_set_cb(d->http, "/v1/explain", control_explain_cb, d);
 	evhttp_set_cb(d->http, "/v1/admin", state_admin_cb, d);
+	evhttp_set_cb(d->http, "/v1/reload", state_reload_cb, d);
 	evhttp_set_gencb(d->http, control_notfound_cb, d);
 	if (evhttp_bind_socket(d->http, host, port) != 0) {
 		log_warn("control %s: cannot listen", d->conf->control);
 		return RC_IO;
 	}
 	log_info("control %s: listening (/metrics, /v1/status, /v1/explain, "
-		 "/v1/admin)",
+		 "/v1/admin, /v1/reload)",
 	    d->conf->control);
 	if (d->conf->state == NULL && d->gtp)
 		log_notice("control %s: no state secret configured, so "
@@ -274,16 +276,13 @@ control_metrics_cb(struct evhttp_request *req, void *arg)
 /* ---- /v1/status ---- */
 
 static void
-control_reply_json(struct evhttp_request *req, json_t *j)
+control_reply_json(struct evhttp_request *req, struct dnsd *d, json_t *j)
 {
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	struct evbuffer *b = evbuffer_new();
 
-	evbuffer_add_printf(b, "%s\n", text ? text : "{}");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
+	/* Signed when there is a secret, so gslbctl -k can trust it. */
+	http_reply(req, state_auth(d), (int64_t)time(NULL), HTTP_OK,
+	    text ? text : "{}");
 	free(text);
 	json_decref(j);
 }
@@ -378,7 +377,7 @@ control_status_cb(struct evhttp_request *req, void *arg)
 		json_object_set_new(root, "stale_edges",
 		    json_integer(state_stale_edges(d)));
 	}
-	control_reply_json(req, root);
+	control_reply_json(req, d, root);
 }
 
 /* ---- /v1/explain?name=POOL&client=ADDR[/LEN]&type=A|AAAA ---- */

@@ -890,3 +890,52 @@ state_admin_cb(struct evhttp_request *req, void *arg)
 	state_compute(st);
 	admin_reply_table(req, st);
 }
+
+/* ---- POST /v1/reload ---- */
+
+void
+state_reload_cb(struct evhttp_request *req, void *arg)
+{
+	struct dnsd *d = arg;
+	struct auth *a = d->state ? d->state->auth : NULL;
+	uint64_t failed = d->reloads_failed;
+	char *body = NULL;
+	size_t len = 0;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_send_error(req, 405, NULL);
+		return;
+	}
+	if (http_read_body(req, 64 * 1024, &body, &len) != RC_OK) {
+		http_reply_error(req, a, (int64_t)time(NULL), 400,
+		    "body too large");
+		return;
+	}
+	if (a &&
+	    http_verify_request(req, a, (int64_t)time(NULL), body, len) !=
+		RC_OK) {
+		free(body);
+		http_reply_error(req, a, (int64_t)time(NULL), 401,
+		    "bad or missing signature");
+		return;
+	}
+	free(body);
+	log_notice("POST /v1/reload");
+	dnsd_reload(d);
+	/* The reload may have replaced the secret. */
+	a = d->state ? d->state->auth : NULL;
+	if (d->reloads_failed != failed) {
+		http_reply_error(req, a, (int64_t)time(NULL), 500,
+		    "reload failed: the previous configuration stays, see the "
+		    "log");
+		return;
+	}
+	http_reply(req, a, (int64_t)time(NULL), HTTP_OK,
+	    "{\"version\":1,\"reloaded\":true}");
+}
+
+struct auth *
+state_auth(const struct dnsd *d)
+{
+	return d->state ? d->state->auth : NULL;
+}

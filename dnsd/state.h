@@ -48,6 +48,16 @@ bool state_admin_parse(const struct dnsd_conf *cf, const struct gslb_topo *tp,
 /* The control port's /v1/admin (GET: table; POST: change, signed). */
 void state_admin_cb(struct evhttp_request *req, void *arg);
 
+/*
+ * POST /v1/reload: dnsd_reload(), as SIGHUP does; signed like
+ * /v1/admin when there is a secret. 200, or 500 when the reload failed
+ * (the running configuration stays).
+ */
+void state_reload_cb(struct evhttp_request *req, void *arg);
+
+/* The state-protocol secret, for signing control answers; NULL if none. */
+struct auth *state_auth(const struct dnsd *d);
+
 /* For /metrics and /v1/status. */
 struct state_feed_info {
 	const char *url;
