@@ -347,3 +347,22 @@ edge_send_out(struct rtmp_chunk_tx *tx, struct evbuffer *dst,
 	}
 	return RC_OK;
 }
+
+int
+edge_reload_file(struct edge *e)
+{
+	struct edge_conf *ncf = edge_conf_load(e->conf_path);
+	int rc;
+
+	if (ncf == NULL) {
+		e->reload_failures++;
+		log_warnx("reload: %s is not valid; keeping the running "
+			  "configuration",
+		    e->conf_path);
+		rc = RC_CONFIG;
+	} else {
+		rc = edge_reload(e, ncf);
+	}
+	access_log_reopen(e);
+	return rc;
+}

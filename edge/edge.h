@@ -81,6 +81,7 @@ struct edge_stats {
 
 struct edge {
 	struct edge_conf *conf;
+	const char *conf_path; /* the file reloads reread (argv, borrowed) */
 	struct loop *loop;
 	struct event_base *base;
 	struct resolver *resolver;
@@ -151,6 +152,13 @@ const char *edge_drain_state_str(enum edge_drain_state st);
  * freed, old config kept, logged).
  */
 int edge_reload(struct edge *e, struct edge_conf *ncf);
+
+/*
+ * Reread e->conf_path and edge_reload() it, then reopen the access log
+ * (rotation): what SIGHUP and POST /v1/reload do. RC_OK or RC_CONFIG
+ * (logged; the running configuration stays).
+ */
+int edge_reload_file(struct edge *e);
 
 /*
  * Chunk the messages of `out` into `dst` with `tx`, in order; after a

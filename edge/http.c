@@ -48,6 +48,7 @@ static void edge_http_stats_cb(struct evhttp_request *req, void *arg);
 static void edge_http_notfound_cb(struct evhttp_request *req, void *arg);
 static void edge_http_drain_cb(struct evhttp_request *req, void *arg);
 static void edge_http_undrain_cb(struct evhttp_request *req, void *arg);
+static void edge_http_reload_cb(struct evhttp_request *req, void *arg);
 
 int
 edge_http_start(struct edge *e)
@@ -73,13 +74,14 @@ edge_http_start(struct edge *e)
 	evhttp_set_cb(h->http, "/v1/stats", edge_http_stats_cb, e);
 	evhttp_set_cb(h->http, "/v1/drain", edge_http_drain_cb, e);
 	evhttp_set_cb(h->http, "/v1/undrain", edge_http_undrain_cb, e);
+	evhttp_set_cb(h->http, "/v1/reload", edge_http_reload_cb, e);
 	evhttp_set_gencb(h->http, edge_http_notfound_cb, e);
 	rc = http_listen(h->http, e->base, e->conf->http,
 	    EDGE_HTTP_DEFAULT_PORT, bound, sizeof(bound));
 	if (rc != RC_OK)
 		return rc == RC_MALFORMED ? RC_CONFIG : rc;
 	log_info("listening on %s (http: /metrics, /v1/load, /v1/stats, "
-		 "/v1/drain, /v1/undrain)",
+		 "/v1/drain, /v1/undrain, /v1/reload)",
 	    bound);
 	return RC_OK;
 }
@@ -277,16 +279,24 @@ edge_http_load_cb(struct evhttp_request *req, void *arg)
 	free(text);
 }
 
-/* ---- /v1/drain, /v1/undrain ---- */
+/* ---- POST /v1/drain, /v1/undrain, /v1/reload ---- */
 
 /*
  * POST only. With a state-protocol secret (report.secret_file) the
  * request must be signed like every state-protocol request; the answer
  * is the edge's state as JSON, signed too.
  */
+enum edge_http_action {
+	EDGE_HTTP_DRAIN,
+	EDGE_HTTP_UNDRAIN,
+	EDGE_HTTP_RELOAD,
+};
+
 static void
-edge_http_drain_common(struct evhttp_request *req, struct edge *e, bool drain)
+edge_http_control(struct evhttp_request *req, struct edge *e,
+    enum edge_http_action act)
 {
+	static const char *const names[] = { "drain", "undrain", "reload" };
 	struct auth *a = edge_report_auth(e);
 	int64_t now = (int64_t)time(NULL);
 	char *body = NULL, *text;
@@ -304,20 +314,34 @@ edge_http_drain_common(struct evhttp_request *req, struct edge *e, bool drain)
 	if (a != NULL && http_verify_request(req, a, now, body, len) != RC_OK) {
 		free(body);
 		log_ratelimited(&e->rl_player, LOG_WARNING,
-		    "http: unsigned or badly signed %s refused",
-		    drain ? "drain" : "undrain");
+		    "http: unsigned or badly signed %s refused", names[act]);
 		http_reply_error(req, a, now, 401, "bad signature");
 		return;
 	}
 	free(body);
-	if (drain)
+	switch (act) {
+	case EDGE_HTTP_DRAIN:
 		edge_drain(e, "POST /v1/drain");
-	else
+		break;
+	case EDGE_HTTP_UNDRAIN:
 		edge_undrain(e, "POST /v1/undrain");
-	j = json_pack("{s:i, s:s, s:s, s:I}", "version", 1, "edge",
+		break;
+	case EDGE_HTTP_RELOAD:
+		log_notice("POST /v1/reload: reloading %s", e->conf_path);
+		if (edge_reload_file(e) != RC_OK) {
+			/* The secret may have changed: ask again. */
+			http_reply_error(req, edge_report_auth(e), now, 500,
+			    "reload failed: the previous configuration "
+			    "stays, see the log");
+			return;
+		}
+		a = edge_report_auth(e);
+		break;
+	}
+	j = json_pack("{s:i, s:s, s:s, s:I, s:I}", "version", 1, "edge",
 	    e->conf->name ? e->conf->name : "", "drain",
 	    edge_drain_state_str(e->drain_state), "sessions",
-	    (json_int_t)e->nsessions);
+	    (json_int_t)e->nsessions, "reloads", (json_int_t)e->reloads);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (text == NULL) {
@@ -331,13 +355,19 @@ edge_http_drain_common(struct evhttp_request *req, struct edge *e, bool drain)
 static void
 edge_http_drain_cb(struct evhttp_request *req, void *arg)
 {
-	edge_http_drain_common(req, arg, true);
+	edge_http_control(req, arg, EDGE_HTTP_DRAIN);
 }
 
 static void
 edge_http_undrain_cb(struct evhttp_request *req, void *arg)
 {
-	edge_http_drain_common(req, arg, false);
+	edge_http_control(req, arg, EDGE_HTTP_UNDRAIN);
+}
+
+static void
+edge_http_reload_cb(struct evhttp_request *req, void *arg)
+{
+	edge_http_control(req, arg, EDGE_HTTP_RELOAD);
 }
 
 /* ---- /v1/stats ---- */

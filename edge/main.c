@@ -13,38 +13,18 @@
 #include "common/loop.h"
 #include "common/rc.h"
 #include "common/service.h"
-#include "edge/access_log.h"
 #include "edge/edge.h"
 #include "edge/edge_conf.h"
-
-/* What the signal handler needs. */
-struct main_ctx {
-	struct edge *e;
-	const char *path; /* the config file, reread on SIGHUP */
-};
 
 static void
 main_signal_cb(int signo, void *arg)
 {
-	struct main_ctx *m = arg;
-	struct edge *e = m->e;
-	struct edge_conf *ncf;
+	struct edge *e = arg;
 
 	switch (signo) {
 	case SIGHUP:
-		log_notice("SIGHUP: reloading %s", m->path);
-		ncf = edge_conf_load(m->path);
-		if (ncf == NULL) {
-			e->reload_failures++;
-			log_warnx(
-			    "reload: %s is not valid; keeping the running "
-			    "configuration",
-			    m->path);
-		} else {
-			edge_reload(e, ncf);
-		}
-		/* Rotation: reopen the access log either way. */
-		access_log_reopen(e);
+		log_notice("SIGHUP: reloading %s", e->conf_path);
+		edge_reload_file(e);
 		return;
 	case SIGQUIT:
 		edge_drain(e, "SIGQUIT");
@@ -60,7 +40,6 @@ main(int argc, char **argv)
 {
 	struct edge e = { 0 };
 	struct service_opts opt;
-	struct main_ctx m = { &e, NULL };
 
 	service_init(argc, argv, "gslb-edge", &opt);
 	/*
@@ -86,11 +65,11 @@ main(int argc, char **argv)
 	e.loop = loop_new();
 	if (e.loop == NULL)
 		fatalx("cannot create the event loop");
-	m.path = opt.conf;
-	loop_on_signal(e.loop, SIGHUP, main_signal_cb, &m);
-	loop_on_signal(e.loop, SIGQUIT, main_signal_cb, &m);
-	loop_on_signal(e.loop, SIGTERM, main_signal_cb, &m);
-	loop_on_signal(e.loop, SIGINT, main_signal_cb, &m);
+	e.conf_path = opt.conf;
+	loop_on_signal(e.loop, SIGHUP, main_signal_cb, &e);
+	loop_on_signal(e.loop, SIGQUIT, main_signal_cb, &e);
+	loop_on_signal(e.loop, SIGTERM, main_signal_cb, &e);
+	loop_on_signal(e.loop, SIGINT, main_signal_cb, &e);
 	if (edge_start(&e) != RC_OK) {
 		edge_stop(&e);
 		loop_free(e.loop);
