@@ -126,7 +126,9 @@ check_cmd "reload: a third player now plays" "third player got nothing" plays
 check_cmd "reload: the new route serves app 'other'" "app 'other' still refused" \
 	app_says other 'NetConnection\.Connect\.Success'
 echo 'routes: [' >"$T/edge.yaml"
-kill -HUP "${PID_OF[edge]}"
+check_cmd "reload: gslbctl reload of a broken config fails" \
+	"gslbctl reload of a broken config succeeded" \
+	bash -c "! '$CTL' -k '$T/secret' reload 'http://$CONTROL' >/dev/null 2>&1"
 expect_within 5 "reload: a broken config is refused" \
 	metric_above gslb_edge_reload_failures_total 0
 expect_eq "reload: the edge still says up" up "$(load_state)"

@@ -11,7 +11,9 @@
 #     (valid_for 2 s), the one left says up, so lon-1 is usable again;
 #   - a dnsd with quorum: 3 keeps lon-1 while two of three say down, and
 #     drops it when the third agrees; a config with a quorum above the
-#     number of feeds is refused by -t.
+#     number of feeds is refused by -t;
+#   - gslbctl: status shows the feeds and edges, force down / clear an
+#     edge (signed; unsigned is refused), reload.
 . "$(dirname "$0")/../lib.sh"
 test_init
 need_dnsd
@@ -84,6 +86,30 @@ stop sf1
 stop sf2
 expect_within 6 "probes 1 and 2 gone, probe 3 says up: lon-1 usable" \
 	usable_is lon-1 1
+
+# ---- gslbctl against this dnsd ---------------------------------------------------
+CTL=$top_builddir/ctl/gslbctl
+"$CTL" -k "$T/secret" status "http://$CONTROL" >"$T/status.txt" ||
+	fail "gslbctl status failed: $(cat "$T/status.txt")"
+expect_match "gslbctl status: the three feeds" "127.0.0.1:$SF3/v1/state" \
+	"$(cat "$T/status.txt")"
+expect_match "gslbctl status: lon-1 usable, from the feed" \
+	'^lon-1 +lon +up +yes +feed' "$(cat "$T/status.txt")"
+"$CTL" -k "$T/secret" force down edge lon-1 "http://$CONTROL" >/dev/null ||
+	fail "gslbctl force down failed"
+expect_within 2 "gslbctl force down edge lon-1: not usable" usable_is lon-1 0
+expect_match "gslbctl status: lon-1 forced down by the admin" \
+	'^lon-1 +lon +down +no +admin' \
+	"$("$CTL" -k "$T/secret" status "http://$CONTROL")"
+"$CTL" -k "$T/secret" force clear edge lon-1 "http://$CONTROL" >/dev/null ||
+	fail "gslbctl force clear failed"
+expect_within 2 "gslbctl force clear: lon-1 usable again" usable_is lon-1 1
+check_cmd "gslbctl without the secret cannot force" "unsigned force accepted" \
+	bash -c "! '$CTL' force down site lon 'http://$CONTROL' >/dev/null 2>&1"
+"$CTL" -k "$T/secret" reload "http://$CONTROL" >/dev/null ||
+	fail "gslbctl reload failed"
+expect_within 2 "gslbctl reload: dnsd reloaded" \
+	metric_above 'gslb_dnsd_reloads_total{result="ok"}' 0
 
 QUORUM="  quorum: 4" PORT=$Q3_PORT CONTROL_PORT=$Q3_CONTROL
 render "$TEST_SRC/dnsd.yaml.in" "$T/bad.yaml" PORT CONTROL_PORT SF1 SF2 SF3 QUORUM
