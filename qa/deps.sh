@@ -11,15 +11,16 @@
 # RTMP: nginx (not nginx-light, which in Debian 12 is a metapackage that
 # adds an HTTP module on top of nginx) is the least that loads
 # libnginx-mod-rtmp; ffmpeg and rtmpdump are the publisher and players;
-# curl and jq read the daemons' HTTP pages in tests.
+# curl and jq read the daemons' HTTP pages in tests. unbound is the
+# recursive resolver in front of gslb-dnsd in the whole-cluster tests.
 set -eu
 
 PKGS="build-essential autoconf automake pkg-config clang clang-format
 libclang-rt-14-dev libevent-dev libldns-dev libc-ares-dev libmaxminddb-dev
 libcmocka-dev libcyaml-dev libyaml-dev libjansson-dev libssl-dev dnsutils
 knot-dnsutils ldnsutils nsd gdnsd dnsperf mmdb-bin iproute2 procps
-nginx libnginx-mod-rtmp ffmpeg rtmpdump curl jq"
-SERVICES="nsd gdnsd nginx"
+nginx libnginx-mod-rtmp ffmpeg rtmpdump curl jq unbound"
+SERVICES="nsd gdnsd nginx unbound"
 POLICY=/usr/sbin/policy-rc.d
 
 if ! command -v dpkg-query >/dev/null 2>&1 ||
