@@ -19,7 +19,7 @@ PKGS="build-essential autoconf automake pkg-config clang clang-format
 libclang-rt-14-dev libevent-dev libldns-dev libc-ares-dev libmaxminddb-dev
 libcmocka-dev libcyaml-dev libyaml-dev libjansson-dev libssl-dev dnsutils
 knot-dnsutils ldnsutils nsd gdnsd dnsperf mmdb-bin iproute2 procps
-nginx libnginx-mod-rtmp ffmpeg rtmpdump curl jq unbound"
+nginx libnginx-mod-rtmp ffmpeg rtmpdump curl jq unbound openssl"
 SERVICES="nsd gdnsd nginx unbound"
 POLICY=/usr/sbin/policy-rc.d
 
