@@ -5,9 +5,13 @@
 #   - an nginx-rtmp origin on 127.0.0.1:19350 with an ffmpeg test stream,
 #     live/test (a test pattern and a tone);
 #   - one gslb-edge per edge of doc/examples/quickstart-topology.yaml, on
-#     that edge's address, port 1935 (HTTP port 8081 on the same address);
+#     that edge's address, port 1935 (HTTP port 8081 on the same address),
+#     reporting its load to the probe;
+#   - gslb-probe on 127.0.0.1:8090, checking every edge (TCP, RTMP
+#     connect, a play of live/test to its first frame, /v1/load);
 #   - gslb-dnsd on 127.0.0.1:5353 with the example zone, answering
-#     live.stream.example with those edges by client location.
+#     live.stream.example with the healthy edges by client location,
+#     from the probe's feed.
 #
 # It prints dig and ffprobe lines to try. Ctrl-C stops everything it
 # started. Everything binds loopback addresses only.
@@ -39,6 +43,10 @@ make -C build -j2
 QS=$(pwd)/build/quickstart
 mkdir -p "$QS"
 PIDS=""
+# The state protocol's shared secret (edges, probe, dnsd, gslbctl).
+if [ ! -s "$QS/state.secret" ]; then
+	(umask 077 && openssl rand -hex 32 >"$QS/state.secret")
+fi
 
 # Stop everything started here, newest first.
 qs_stop()
@@ -113,7 +121,7 @@ qs_start publish ffmpeg -hide_banner -nostdin -loglevel warning \
 
 # ---- One gslb-edge per edge of the topology -------------------------------------
 
-EDGES=$(sed -n 's/^ *- { name: \([a-z0-9-]*\), site: [a-z]*, ipv4: \([0-9.]*\),.*/\1=\2/p' \
+EDGES=$(sed -n 's/^ *- { name: \([a-z0-9-]*\), site: [a-z]*, ipv4: \([0-9.]*\)[ ,].*/\1=\2/p' \
 	"$TOPO")
 for e in $EDGES; do
 	name=${e%%=*} addr=${e#*=}
@@ -126,10 +134,34 @@ routes:
   - app: live
     origins: [127.0.0.1:$ORIGIN_PORT]
 access_log: $QS/$name-access.log
+drain:
+  grace: 5
+report:
+  urls: [http://127.0.0.1:8090/v1/report]
+  secret_file: $QS/state.secret
 EOF
 	qs_start "$name" build/edge/gslb-edge -f -c "$QS/$name.yaml"
 	qs_wait_port "$addr" 1935 "$name"
 done
+
+# ---- gslb-probe --------------------------------------------------------------------
+
+# The quickstart topology, with each edge's HTTP port for the probe.
+sed 's/^\(  - { name: [a-z0-9-]*, site: [a-z]*, ipv4: \([0-9.]*\)\)/\1, http: "\2:8081"/' \
+	"$TOPO" >"$QS/topology.yaml"
+cat >"$QS/gslb-probe.yaml" <<EOF
+# gslb-probe for qa/quickstart.sh.
+name: probe-local
+topology: $QS/topology.yaml
+http: 127.0.0.1:8090
+secret_file: $QS/state.secret
+checks:
+  play:
+    app: live
+    stream: test
+EOF
+qs_start probe build/probe/gslb-probe -f -c "$QS/gslb-probe.yaml"
+qs_wait_port 127.0.0.1 8090 probe
 
 # ---- gslb-dnsd ---------------------------------------------------------------------
 
@@ -138,7 +170,10 @@ done
 GEOIP=$(cd .. && pwd)/shared/geoip/GeoIP2-City-Test.mmdb
 {
 	cat "$CONF"
-	echo "topology: $(pwd)/$TOPO"
+	echo "topology: $QS/topology.yaml"
+	echo "state:"
+	echo "  urls: [http://127.0.0.1:8090/v1/state]"
+	echo "  secret_file: $QS/state.secret"
 	if [ -f "$GEOIP" ]; then echo "geoip: $GEOIP"; fi
 } | sed "s|file: ../../zones/|file: $(pwd)/zones/|" >"$QS/gslb-dnsd.yaml"
 qs_start dnsd build/dnsd/gslb-dnsd -f -c "$QS/gslb-dnsd.yaml"
@@ -147,7 +182,8 @@ qs_wait_port 127.0.0.1 5353 dnsd
 echo
 echo "Running (logs in $QS/): an nginx-rtmp origin on 127.0.0.1:$ORIGIN_PORT"
 echo "publishing live/test, gslb-edge on$(for e in $EDGES; do printf ' %s' "${e#*=}:1935"; done),"
-echo "gslb-dnsd on 127.0.0.1:5353. In another terminal, try:"
+echo "gslb-probe on 127.0.0.1:8090, gslb-dnsd on 127.0.0.1:5353. In another terminal:"
+echo "    build/ctl/gslbctl -k $QS/state.secret status http://127.0.0.1:8053"
 echo "    dig @127.0.0.1 -p 5353 www.stream.example AAAA +tcp"
 echo "    dig @127.0.0.1 -p 5353 $QS_NAME A +short"
 if [ -f "$GEOIP" ]; then
@@ -161,7 +197,10 @@ echo "    ffprobe -v error -show_entries stream=codec_type,codec_name \\"
 echo "        rtmp://\$(dig @127.0.0.1 -p 5353 $QS_NAME A +short +subnet=81.2.69.160/27 | head -n 1)/live/test"
 echo "    ffplay rtmp://127.0.1.1/live/test            # with a display"
 echo "Edges: curl -s 127.0.1.1:8081/v1/load; curl -s 127.0.1.1:8081/metrics"
-echo "    build/ctl/gslbctl drain http://127.0.1.2:8081  # lon-2 drains and exits"
+echo "    build/ctl/gslbctl -k $QS/state.secret drain http://127.0.1.2:8081"
+echo "        # lon-2 leaves DNS at once, then exits; see gslbctl status"
+echo "    kill \$(pgrep -f 'gslb-edge -f -c .*sfo-1')    # sfo-1 dies: out of DNS in ~1 s"
+echo "Probe: curl -s 127.0.0.1:8090/v1/status; curl -s 127.0.0.1:8090/metrics"
 echo "dnsd: curl -s 127.0.0.1:8053/v1/status; curl -s 127.0.0.1:8053/metrics"
 echo "Ctrl-C stops everything."
 echo
