@@ -9,8 +9,9 @@
 #                                                    │ namespace:
 #     unbound on 10.77.1.1:53 and 10.77.2.1:53 ──stub zone──▶ gslb-dnsd
 #     127.0.0.1:5353; gslb-edge lon-1, lon-2, syd-1 on 10.77.0.11, .12,
-#     .21 (port 1935, HTTP 8081); nginx-rtmp origin on 127.0.0.1:19350
-#     with an ffmpeg test stream.
+#     .21 (port 1935, HTTP 8081); gslb-probe on 127.0.0.1:8090 checking
+#     them and taking their load reports, feeding gslb-dnsd; nginx-rtmp
+#     origin on 127.0.0.1:19350 with an ffmpeg test stream.
 #
 # Each client namespace has its own resolv.conf (/etc/netns/NAME/, which
 # `ip netns exec` mounts over /etc/resolv.conf) naming its resolver, so
@@ -21,7 +22,10 @@
 #   - ffprobe rtmp://live.stream.example/live/test inside each client
 #     namespace finds H.264 + AAC, and the access log of the edge DNS
 #     chose has the client's play;
-#   - ordinary names of the zone resolve as from any authoritative server.
+#   - ordinary names of the zone resolve as from any authoritative server;
+#   - syd-1 dies: once the probe has taken it out and the answer's TTL
+#     (5 s) has run out in the resolver's cache, the Sydney client
+#     resolves to a lon edge and plays there.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_rtmp.sh"
 test_init
@@ -29,6 +33,7 @@ need_dnsd
 need_rtmp_tools
 need_tool unbound
 need_tool dig
+need_tool jq
 EDGE=${GSLB_EDGE:-$top_builddir/edge/gslb-edge}
 [ -x "$EDGE" ] || fail "gslb-edge not built: $EDGE does not exist"
 
@@ -52,7 +57,9 @@ cleanup()
 }
 trap 'cleanup $?' EXIT
 
-# nsx NS CMD...: run CMD inside namespace NS.
+# nsx NS CMD...: run CMD inside namespace NS. (Daemons are started with
+# start_bg NAME ip netns exec NS ..., not through this function, so that
+# their PID is the daemon's: ip execs it.)
 nsx()
 {
 	local ns=$1
@@ -93,11 +100,15 @@ link_client "$CL_SYD" 2
 # ---- The infrastructure: origin, edges, gslb-dnsd, unbound ---------------------
 
 cp "$TEST_SRC/stream.example.zone" "$TEST_SRC/topology.yaml" \
-	"$TEST_SRC/dnsd.yaml" "$T/"
+	"$TEST_SRC/dnsd.yaml" "$TEST_SRC/probe.yaml" "$T/"
+(
+	umask 077
+	printf '%s\n' 0123456789abcdef0123456789abcdef >"$T/secret"
+)
 mkdir -p "$T/origin"
 DIR=$T RTMP_USER=$(id -un)
 render "$TEST_SRC/origin.conf.in" "$T/origin/nginx.conf" RTMP_MODULE RTMP_USER DIR
-start_bg origin nsx "$INFRA" nginx -p "$T/origin/" -c nginx.conf \
+start_bg origin ip netns exec "$INFRA" nginx -p "$T/origin/" -c nginx.conf \
 	-e "$T/origin/error.log" -g 'daemon off;'
 # listening ADDR PORT: something in the infrastructure listens there.
 listening()
@@ -105,7 +116,7 @@ listening()
 	[ -n "$(nsx "$INFRA" ss -Hlnt "src $1 and sport = :$2")" ]
 }
 wait_for 10 listening 127.0.0.1 19350 || fail "origin does not listen, see $T/origin/error.log"
-start_bg publish nsx "$INFRA" ffmpeg -hide_banner -nostdin -loglevel warning \
+start_bg publish ip netns exec "$INFRA" ffmpeg -hide_banner -nostdin -loglevel warning \
 	-re -f lavfi -i testsrc2=size=320x240:rate=25 \
 	-re -f lavfi -i sine=frequency=1000:sample_rate=44100 \
 	-c:v libx264 -preset ultrafast -tune zerolatency -threads 1 \
@@ -115,19 +126,30 @@ start_bg publish nsx "$INFRA" ffmpeg -hide_banner -nostdin -loglevel warning \
 for e in lon-1:10.77.0.11 lon-2:10.77.0.12 syd-1:10.77.0.21; do
 	NAME=${e%%:*} ADDR=${e#*:}
 	render "$TEST_SRC/edge.yaml.in" "$T/$NAME.yaml" NAME ADDR
-	start_bg "$NAME" nsx "$INFRA" "$EDGE" -f -c "$T/$NAME.yaml"
+	start_bg "$NAME" ip netns exec "$INFRA" "$EDGE" -f -c "$T/$NAME.yaml"
 done
 for a in 10.77.0.11 10.77.0.12 10.77.0.21; do
 	wait_for 10 listening "$a" 1935 || fail "no edge listens on $a:1935"
 done
 
-start_bg dnsd nsx "$INFRA" "$DNSD" -f -c "$T/dnsd.yaml"
+start_bg probe ip netns exec "$INFRA" "$top_builddir/probe/gslb-probe" -f -c "$T/probe.yaml"
+wait_for 10 listening 127.0.0.1 8090 || fail "gslb-probe does not start, see ${LOG_OF[probe]}"
+start_bg dnsd ip netns exec "$INFRA" "$DNSD" -f -c "$T/dnsd.yaml"
 wait_for 10 listening 127.0.0.1 8053 || fail "gslb-dnsd does not start, see ${LOG_OF[dnsd]}"
 render "$TEST_SRC/unbound.conf.in" "$T/unbound.conf" DIR
 nsx "$INFRA" unbound-checkconf "$T/unbound.conf" >"$T/unbound-check.log" 2>&1 ||
 	fail "unbound-checkconf: $(cat "$T/unbound-check.log")"
-start_bg unbound nsx "$INFRA" unbound -d -c "$T/unbound.conf"
+start_bg unbound ip netns exec "$INFRA" unbound -d -c "$T/unbound.conf"
 wait_for 10 listening 10.77.2.1 53 || fail "unbound does not start, see ${LOG_OF[unbound]}"
+
+# all_up: gslb-dnsd has the three edges up from the probe's feed.
+all_up()
+{
+	nsx "$INFRA" curl -s 127.0.0.1:8053/v1/status |
+		jq -e '[.edges[] | select(.state == "up" and .source == "feed")] |
+		    length == 3' >/dev/null
+}
+expect_within 15 "the probe finds the three edges up" all_up
 
 # ---- Resolution through the resolver, from each client ---------------------------
 
@@ -180,12 +202,36 @@ expect_within 5 "the Sydney play went through syd-1" played_at syd-1 10.77.2.2
 check_cmd "no play from London reached syd-1" "London client played at syd-1" \
 	bash -c "! grep -qs '10.77.1.2' '$T/syd-1-access.log'"
 
+# ---- A dead edge: the resolver's clients move on -------------------------------------
+
+stop syd-1
+# syd1_gone: gslb-dnsd no longer hands out syd-1.
+syd1_gone()
+{
+	nsx "$INFRA" curl -s 127.0.0.1:8053/v1/status |
+		jq -e '.edges[] | select(.name == "syd-1") | .usable == false' >/dev/null
+}
+expect_within 5 "syd-1 stopped: out of gslb-dnsd's answers" syd1_gone
+# sydney_on_lon: the Sydney client now resolves to a lon edge (once the
+# resolver's cached answer, TTL 5 s, has expired).
+sydney_on_lon()
+{
+	[[ $(resolve "$CL_SYD" live.stream.example) =~ ^10\.77\.0\.1[12]$ ]]
+}
+expect_within 10 "the Sydney client now resolves to a lon edge" sydney_on_lon
+expect_eq "... and plays there, by name" $'audio aac\nvideo h264' \
+	"$(play "$CL_SYD")"
+check_cmd "... at a lon edge" "no lon edge logged the Sydney client" \
+	bash -c "grep -qs '10.77.2.2' '$T/lon-1-access.log' '$T/lon-2-access.log'"
+
 # ---- Shutdown --------------------------------------------------------------------------------
 
-for n in unbound dnsd lon-1 lon-2 syd-1 publish origin; do
+for n in unbound dnsd probe lon-1 lon-2 publish origin; do
 	stop "$n"
 done
 expect_nomatch "edge logs: no protocol errors or sanitizer reports" \
 	'AddressSanitizer|LeakSanitizer|runtime error|: (handshake|rtmp|chunk media): |fatal' \
 	"$(cat "${LOG_OF[lon-1]}" "${LOG_OF[lon-2]}" "${LOG_OF[syd-1]}")"
+expect_nomatch "probe log: no sanitizer reports" \
+	'AddressSanitizer|LeakSanitizer|runtime error' "$(cat "${LOG_OF[probe]}")"
 test_done
