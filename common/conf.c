@@ -980,3 +980,34 @@ conf_path_resolve(const char *conf_path, const char *rel)
 		return xstrdup(rel);
 	return xasprintf("%.*s/%s", (int)(slash - conf_path), conf_path, rel);
 }
+
+/* ---- Optional numbers ---- */
+
+void
+conf_duration(struct conf_report *rep, const char *keypath, const double *v,
+    unsigned def, double lo, double hi, unsigned *ms)
+{
+	*ms = def;
+	if (v == NULL)
+		return;
+	if (!(*v >= lo && *v <= hi)) { /* NaN too */
+		conf_error(rep, keypath, "must be %g..%g seconds, not %g", lo,
+		    hi, *v);
+		return;
+	}
+	*ms = (unsigned)(*v * 1000.0 + 0.5);
+}
+
+void
+conf_number(struct conf_report *rep, const char *keypath, const unsigned *v,
+    unsigned def, unsigned lo, unsigned hi, unsigned *out)
+{
+	*out = def;
+	if (v == NULL)
+		return;
+	if (*v < lo || *v > hi) {
+		conf_error(rep, keypath, "must be %u..%u, not %u", lo, hi, *v);
+		return;
+	}
+	*out = *v;
+}

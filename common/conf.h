@@ -107,6 +107,17 @@ void conf_warn(struct conf_report *rep, const char *keypath, const char *fmt,
     ...) LOG_FMT(3, 4);
 
 /*
+ * Optional settings as read into a `yaml` pointer member (NULL: left
+ * out). conf_duration(): `*v` seconds into *ms, or `def` ms when NULL;
+ * outside lo..hi seconds (NaN too) is reported at `keypath` and *ms keeps
+ * `def`. conf_number(): the same for a whole number into *out, lo..hi.
+ */
+void conf_duration(struct conf_report *rep, const char *keypath,
+    const double *v, unsigned def, double lo, double hi, unsigned *ms);
+void conf_number(struct conf_report *rep, const char *keypath,
+    const unsigned *v, unsigned def, unsigned lo, unsigned hi, unsigned *out);
+
+/*
  * Load the YAML file `path` (borrowed) with the top-level `schema`, which
  * must be a CYAML_MAPPING with CYAML_FLAG_POINTER. Every problem is logged
  * and counted in `rep` (initialised by the caller), whose key path index

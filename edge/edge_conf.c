@@ -239,64 +239,32 @@ edge_origin_parse(const char *s, struct edge_origin *out)
 
 /* ---- Semantic checks ---- */
 
-/*
- * Duration `*v` seconds (if given) into *ms, else `def` ms; report one
- * outside lo..hi seconds (hi 0: no upper bound).
- */
-static void
-duration(struct conf_report *rep, const char *key, const double *v,
-    unsigned def, double lo, double hi, unsigned *ms)
-{
-	*ms = def;
-	if (v == NULL)
-		return;
-	if (!(*v >= lo && *v <= hi)) { /* NaN too */
-		conf_error(rep, key, "must be %g..%g seconds, not %g", lo, hi,
-		    *v);
-		return;
-	}
-	*ms = (unsigned)(*v * 1000.0 + 0.5);
-}
-
-/* Number `*v` (if given) into *out, else `def`; report one outside lo..hi. */
-static void
-number(struct conf_report *rep, const char *key, const unsigned *v,
-    unsigned def, unsigned lo, unsigned hi, unsigned *out)
-{
-	*out = def;
-	if (v == NULL)
-		return;
-	if (*v < lo || *v > hi) {
-		conf_error(rep, key, "must be %u..%u, not %u", lo, hi, *v);
-		return;
-	}
-	*out = *v;
-}
-
 static void
 check_limits(struct edge_conf *cf, struct conf_report *rep)
 {
 	struct edge_conf_limits *l = &cf->limits;
 
-	number(rep, "limits.max_players", l->yaml.max_players, EDGE_MAX_PLAYERS,
-	    1, 1000000, &l->max_players);
-	number(rep, "limits.max_egress_mbps", l->yaml.max_egress_mbps, 0, 0,
-	    1000000, &l->max_egress_mbps);
+	conf_number(rep, "limits.max_players", l->yaml.max_players,
+	    EDGE_MAX_PLAYERS, 1, 1000000, &l->max_players);
+	conf_number(rep, "limits.max_egress_mbps", l->yaml.max_egress_mbps, 0,
+	    0, 1000000, &l->max_egress_mbps);
 	/* RTMP message lengths are 24-bit. */
-	number(rep, "limits.max_message_bytes", l->yaml.max_message_bytes,
+	conf_number(rep, "limits.max_message_bytes", l->yaml.max_message_bytes,
 	    EDGE_MAX_MESSAGE_BYTES, 4096, 0xffffff, &l->max_message_bytes);
-	duration(rep, "limits.handshake_timeout", l->yaml.handshake_timeout,
-	    EDGE_HANDSHAKE_TIMEOUT_MS, 0.1, 60, &l->handshake_timeout_ms);
-	duration(rep, "limits.idle_timeout", l->yaml.idle_timeout,
+	conf_duration(rep, "limits.handshake_timeout",
+	    l->yaml.handshake_timeout, EDGE_HANDSHAKE_TIMEOUT_MS, 0.1, 60,
+	    &l->handshake_timeout_ms);
+	conf_duration(rep, "limits.idle_timeout", l->yaml.idle_timeout,
 	    EDGE_IDLE_TIMEOUT_MS, 1, 3600, &l->idle_timeout_ms);
-	number(rep, "limits.player_queue_bytes", l->yaml.player_queue_bytes,
-	    EDGE_PLAYER_QUEUE_BYTES, 65536, 1u << 30, &l->player_queue_bytes);
-	duration(rep, "limits.player_stall_timeout",
+	conf_number(rep, "limits.player_queue_bytes",
+	    l->yaml.player_queue_bytes, EDGE_PLAYER_QUEUE_BYTES, 65536,
+	    1u << 30, &l->player_queue_bytes);
+	conf_duration(rep, "limits.player_stall_timeout",
 	    l->yaml.player_stall_timeout, EDGE_PLAYER_STALL_TIMEOUT_MS, 1, 600,
 	    &l->player_stall_timeout_ms);
-	duration(rep, "limits.merge_write", l->yaml.merge_write,
+	conf_duration(rep, "limits.merge_write", l->yaml.merge_write,
 	    EDGE_MERGE_WRITE_MS, 0, 1, &l->merge_write_ms);
-	number(rep, "limits.gop_cache_bytes", l->yaml.gop_cache_bytes,
+	conf_number(rep, "limits.gop_cache_bytes", l->yaml.gop_cache_bytes,
 	    EDGE_GOP_CACHE_BYTES, 0, 1u << 30, &l->gop_cache_bytes);
 }
 
@@ -307,17 +275,17 @@ check_timers(struct edge_conf *cf, struct conf_report *rep)
 	struct edge_conf_drain *d = &cf->drain;
 	const struct edge_conf_limits *l = &cf->limits;
 
-	duration(rep, "upstream.connect_timeout", u->yaml.connect_timeout,
+	conf_duration(rep, "upstream.connect_timeout", u->yaml.connect_timeout,
 	    EDGE_CONNECT_TIMEOUT_MS, 0.1, 60, &u->connect_timeout_ms);
-	duration(rep, "upstream.silent_timeout", u->yaml.silent_timeout,
+	conf_duration(rep, "upstream.silent_timeout", u->yaml.silent_timeout,
 	    EDGE_SILENT_TIMEOUT_MS, 0.1, 60, &u->silent_timeout_ms);
-	duration(rep, "upstream.linger", u->yaml.linger, EDGE_LINGER_MS, 0,
+	conf_duration(rep, "upstream.linger", u->yaml.linger, EDGE_LINGER_MS, 0,
 	    3600, &u->linger_ms);
-	duration(rep, "upstream.notfound_cache", u->yaml.notfound_cache,
+	conf_duration(rep, "upstream.notfound_cache", u->yaml.notfound_cache,
 	    EDGE_NOTFOUND_CACHE_MS, 0, 300, &u->notfound_cache_ms);
-	duration(rep, "drain.grace", d->yaml.grace, EDGE_DRAIN_GRACE_MS, 0,
+	conf_duration(rep, "drain.grace", d->yaml.grace, EDGE_DRAIN_GRACE_MS, 0,
 	    3600, &d->grace_ms);
-	duration(rep, "drain.deadline", d->yaml.deadline,
+	conf_duration(rep, "drain.deadline", d->yaml.deadline,
 	    EDGE_DRAIN_DEADLINE_MS, 1, 86400, &d->deadline_ms);
 
 	/* Orderings: a player must not be idled out before a failover. */
@@ -471,7 +439,7 @@ edge_conf_check(struct edge_conf *cf, struct conf_report *rep)
 	if (cf->report != NULL) {
 		struct edge_conf_report *r = cf->report;
 
-		duration(rep, "report.interval", r->yaml.interval,
+		conf_duration(rep, "report.interval", r->yaml.interval,
 		    EDGE_REPORT_INTERVAL_MS, 0.5, 10, &r->interval_ms);
 		for (unsigned i = 0; i < r->urls_count; i++)
 			if (strncmp(r->urls[i], "http://", 7) != 0 ||

@@ -85,40 +85,6 @@ static const cyaml_schema_value_t top_schema = {
 
 /* ---- Semantic checks ---- */
 
-/*
- * Duration `*v` seconds (if given) into *ms, else `def` ms; report one
- * outside lo..hi seconds.
- */
-static void
-probe_conf_duration(struct conf_report *rep, const char *key, const double *v,
-    unsigned def, double lo, double hi, unsigned *ms)
-{
-	*ms = def;
-	if (v == NULL)
-		return;
-	if (!(*v >= lo && *v <= hi)) { /* NaN too */
-		conf_error(rep, key, "must be %g..%g seconds, not %g", lo, hi,
-		    *v);
-		return;
-	}
-	*ms = (unsigned)(*v * 1000.0 + 0.5);
-}
-
-/* Number `*v` (if given) into *out, else `def`; report one outside lo..hi. */
-static void
-probe_conf_number(struct conf_report *rep, const char *key, const unsigned *v,
-    unsigned def, unsigned lo, unsigned hi, unsigned *out)
-{
-	*out = def;
-	if (v == NULL)
-		return;
-	if (*v < lo || *v > hi) {
-		conf_error(rep, key, "must be %u..%u, not %u", lo, hi, *v);
-		return;
-	}
-	*out = *v;
-}
-
 static bool
 probe_conf_flag(const bool *v, bool def)
 {
@@ -142,11 +108,11 @@ probe_conf_check_checks(struct probe_conf *cf, struct conf_report *rep)
 {
 	struct probe_conf_checks *c = &cf->checks;
 
-	probe_conf_duration(rep, "checks.interval", c->yaml.interval,
+	conf_duration(rep, "checks.interval", c->yaml.interval,
 	    PROBE_INTERVAL_MS, 0.05, 3600, &c->interval_ms);
-	probe_conf_duration(rep, "checks.timeout", c->yaml.timeout,
-	    PROBE_TIMEOUT_MS, 0.01, 60, &c->timeout_ms);
-	probe_conf_duration(rep, "checks.play_timeout", c->yaml.play_timeout,
+	conf_duration(rep, "checks.timeout", c->yaml.timeout, PROBE_TIMEOUT_MS,
+	    0.01, 60, &c->timeout_ms);
+	conf_duration(rep, "checks.play_timeout", c->yaml.play_timeout,
 	    PROBE_PLAY_TIMEOUT_MS, 0.01, 60, &c->play_timeout_ms);
 	c->jitter_pct = (unsigned)(PROBE_JITTER * 100 + 0.5);
 	if (c->yaml.jitter != NULL) {
@@ -157,9 +123,9 @@ probe_conf_check_checks(struct probe_conf *cf, struct conf_report *rep)
 		else
 			c->jitter_pct = (unsigned)(*c->yaml.jitter * 100 + 0.5);
 	}
-	probe_conf_number(rep, "checks.rise", c->yaml.rise, PROBE_RISE, 1, 100,
+	conf_number(rep, "checks.rise", c->yaml.rise, PROBE_RISE, 1, 100,
 	    &c->rise);
-	probe_conf_number(rep, "checks.fall", c->yaml.fall, PROBE_FALL, 1, 100,
+	conf_number(rep, "checks.fall", c->yaml.fall, PROBE_FALL, 1, 100,
 	    &c->fall);
 	c->tcp = probe_conf_flag(c->yaml.tcp, true);
 	c->rtmp = probe_conf_flag(c->yaml.rtmp, true);
@@ -208,10 +174,10 @@ probe_conf_check(struct probe_conf *cf, struct conf_report *rep)
 	if (cf->secret_file != NULL && cf->insecure)
 		conf_error(rep, "insecure",
 		    "contradicts secret_file: give one of the two");
-	probe_conf_number(rep, "valid_for", cf->yaml.valid_for, PROBE_VALID_FOR,
-	    1, STATEMSG_VALID_FOR_MAX, &cf->valid_for);
+	conf_number(rep, "valid_for", cf->yaml.valid_for, PROBE_VALID_FOR, 1,
+	    STATEMSG_VALID_FOR_MAX, &cf->valid_for);
 	probe_conf_check_checks(cf, rep);
-	probe_conf_duration(rep, "reports.timeout", cf->reports.yaml.timeout,
+	conf_duration(rep, "reports.timeout", cf->reports.yaml.timeout,
 	    PROBE_REPORT_TIMEOUT_MS, 0.1, 3600, &cf->reports.timeout_ms);
 }
 
