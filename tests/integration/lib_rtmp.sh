@@ -156,15 +156,27 @@ rtmp_vod_make()
 # background (start_bg NAME, default "publish"): testsrc2 320x240 at 25
 # fps, H.264 (ultrafast, zerolatency, key frame every 25 frames), a sine
 # in AAC, FLV, at real-time pace. Stop it with stop NAME.
+#
+# The stream is a 10 s clip encoded once per test ($T/publish-clip.flv)
+# and looped with -c copy (timestamps continue across loops): publishing
+# then costs almost no CPU, so the stream stays real-time even when the
+# machine is busy with other tests, and players measured against the
+# clock get what they should.
 rtmp_publish_test()
 {
-	local url=$1 name=${2:-publish}
+	local url=$1 name=${2:-publish} clip=$T/publish-clip.flv
+	if [ ! -s "$clip" ]; then
+		ffmpeg -hide_banner -nostdin -loglevel error \
+			-f lavfi -i testsrc2=size=320x240:rate=25 \
+			-f lavfi -i sine=frequency=1000:sample_rate=44100 -t 10 \
+			-c:v libx264 -preset ultrafast -tune zerolatency -threads 1 \
+			-pix_fmt yuv420p -b:v 300k -g 25 -keyint_min 25 \
+			-sc_threshold 0 -c:a aac -b:a 64k -f flv "$clip.tmp" \
+			>"$T/publish-clip.log" 2>&1 && mv "$clip.tmp" "$clip" ||
+			harness_error "cannot encode the test clip: $(tail -n 3 "$T/publish-clip.log")"
+	fi
 	start_bg "$name" ffmpeg -hide_banner -nostdin -loglevel warning \
-		-re -f lavfi -i testsrc2=size=320x240:rate=25 \
-		-re -f lavfi -i sine=frequency=1000:sample_rate=44100 \
-		-c:v libx264 -preset ultrafast -tune zerolatency -threads 1 \
-		-pix_fmt yuv420p -b:v 300k -g 25 -keyint_min 25 \
-		-sc_threshold 0 -c:a aac -b:a 64k -f flv "$url"
+		-stream_loop -1 -re -i "$clip" -c copy -f flv "$url"
 }
 
 # ---- Players ----------------------------------------------------------------------
