@@ -24,11 +24,15 @@ EDGE=${GSLB_EDGE:-$top_builddir/edge/gslb-edge}
 [ -x "$EDGE" ] || fail "gslb-edge not built: $EDGE does not exist"
 
 # kill_origin NAME SIGNAL: signal an nginx origin's master and worker.
+# The master first: a master that sees its worker die starts another
+# one, which a KILLed master would then leave behind.
 kill_origin()
 {
-	local pid=${PID_OF[$1]}
-	pkill "-$2" -P "$pid" 2>/dev/null
+	local pid=${PID_OF[$1]} kids
+	kids=$(pgrep -P "$pid")
 	kill "-$2" "$pid" 2>/dev/null
+	[ -n "$kids" ] && kill "-$2" $kids 2>/dev/null
+	return 0
 }
 
 TMPL=$TEST_SRC/origin.conf.in
