@@ -41,13 +41,19 @@ need_rtmp_tools()
 }
 
 # rtmp_next_log WHAT: a fresh log path $T/rtmp-NN-WHAT (no extension).
-# The counter lives in a file: players run in $(...) subshells.
+# The counter lives in a file, as players run in $(...) subshells, and
+# is taken under a lock, as players also run side by side: two that got
+# the same number would write one -progress file over each other, and
+# each read back a frame count that is neither's.
 rtmp_next_log()
 {
 	local n
-	n=$(cat "$T/rtmp.seq" 2>/dev/null) || n=0
-	n=$((n + 1))
-	echo "$n" >"$T/rtmp.seq"
+	{
+		flock 9
+		n=$(cat "$T/rtmp.seq" 2>/dev/null) || n=0
+		n=$((n + 1))
+		echo "$n" >"$T/rtmp.seq"
+	} 9>>"$T/rtmp.seq.lock"
 	printf '%s/rtmp-%02d-%s' "$T" "$n" "$1"
 }
 
@@ -210,6 +216,10 @@ rtmp_play_ffmpeg()
 {
 	local url=$1 secs=$2 log frames
 	log=$(rtmp_next_log ffmpeg)
+	(set -C && : >"$log.progress") || {
+		echo "rtmp_play_ffmpeg: $log.progress is taken" >&2
+		return 1
+	}
 	timeout -k 2 $((secs + 10)) ffmpeg -hide_banner -nostdin -nostats \
 		-loglevel error -rw_timeout 5000000 -i "$url" \
 		-map 0:v:0 -vf "trim=duration=$secs" -f null \
