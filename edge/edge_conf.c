@@ -101,6 +101,18 @@ static const cyaml_schema_field_t report_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t resolver_fields[] = {
+	CYAML_FIELD_SEQUENCE("servers", OPT_PTR, struct edge_conf_resolver,
+	    servers, &string_schema, 1, 8),
+	CYAML_FIELD_FLOAT_PTR("timeout", OPT_PTR, struct edge_conf_resolver,
+	    yaml.timeout),
+	CYAML_FIELD_FLOAT_PTR("min_ttl", OPT_PTR, struct edge_conf_resolver,
+	    yaml.min_ttl),
+	CYAML_FIELD_FLOAT_PTR("max_ttl", OPT_PTR, struct edge_conf_resolver,
+	    yaml.max_ttl),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct edge_conf,
 	    name, 1, 63),
@@ -119,6 +131,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	    drain, drain_fields),
 	CYAML_FIELD_MAPPING_PTR("report", OPT_PTR, struct edge_conf, report,
 	    report_fields),
+	CYAML_FIELD_MAPPING("resolver", CYAML_FLAG_OPTIONAL, struct edge_conf,
+	    resolver, resolver_fields),
 	CYAML_FIELD_STRING_PTR("access_log", OPT_PTR, struct edge_conf,
 	    access_log, 1, 4096),
 	CYAML_FIELD_STRING_PTR("pidfile", OPT_PTR, struct edge_conf, pidfile, 1,
@@ -418,6 +432,46 @@ check_addresses(struct edge_conf *cf, struct conf_report *rep)
 }
 
 static void
+check_resolver(struct edge_conf *cf, struct conf_report *rep)
+{
+	struct edge_conf_resolver *r = &cf->resolver;
+	size_t len = 0, pos = 0;
+	char key[64];
+
+	conf_duration(rep, "resolver.timeout", r->yaml.timeout,
+	    EDGE_RESOLVER_TIMEOUT_MS, 0.1, 30, &r->timeout_ms);
+	conf_duration(rep, "resolver.min_ttl", r->yaml.min_ttl,
+	    EDGE_RESOLVER_MIN_TTL_MS, 0, 3600, &r->min_ttl_ms);
+	conf_duration(rep, "resolver.max_ttl", r->yaml.max_ttl,
+	    EDGE_RESOLVER_MAX_TTL_MS, 1, 86400, &r->max_ttl_ms);
+	if (r->min_ttl_ms > r->max_ttl_ms)
+		conf_error(rep, "resolver.min_ttl",
+		    "must not be longer than resolver.max_ttl (%gs)",
+		    r->max_ttl_ms / 1000.0);
+	if (r->servers_count == 0)
+		return;
+	r->servers_csv = xcalloc(r->servers_count, SOCKADDR_STRLEN + 1);
+	len = (size_t)r->servers_count * (SOCKADDR_STRLEN + 1);
+	for (unsigned i = 0; i < r->servers_count; i++) {
+		struct sockaddr_storage ss;
+		char a[SOCKADDR_STRLEN];
+
+		if (sockaddr_parse(r->servers[i], EDGE_DNS_PORT, &ss, NULL) !=
+			RC_OK ||
+		    sockaddr_port((struct sockaddr *)&ss) == 0) {
+			snprintf(key, sizeof(key), "resolver.servers[%u]", i);
+			conf_error(rep, key,
+			    "'%s' is not an address[:port] (use [v6]:port)",
+			    r->servers[i]);
+			continue;
+		}
+		sockaddr_fmt((struct sockaddr *)&ss, a, sizeof(a));
+		pos += (size_t)snprintf(r->servers_csv + pos, len - pos, "%s%s",
+		    pos ? "," : "", a);
+	}
+}
+
+static void
 edge_conf_check(struct edge_conf *cf, struct conf_report *rep)
 {
 	char key[64];
@@ -435,6 +489,7 @@ edge_conf_check(struct edge_conf *cf, struct conf_report *rep)
 	check_routes(cf, rep);
 	check_limits(cf, rep);
 	check_timers(cf, rep);
+	check_resolver(cf, rep);
 
 	if (cf->report != NULL) {
 		struct edge_conf_report *r = cf->report;
@@ -485,6 +540,8 @@ edge_conf_free(struct edge_conf *cf)
 		cf->http = NULL;
 	free(cf->http_default);
 	cf->http_default = NULL;
+	free(cf->resolver.servers_csv);
+	cf->resolver.servers_csv = NULL;
 	for (unsigned i = 0; i < cf->routes_count; i++) {
 		free(cf->routes[i].origin);
 		cf->routes[i].origin = NULL;

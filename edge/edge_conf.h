@@ -42,6 +42,10 @@
 #define EDGE_DRAIN_GRACE_MS 40000
 #define EDGE_DRAIN_DEADLINE_MS 600000
 #define EDGE_REPORT_INTERVAL_MS 1000
+#define EDGE_RESOLVER_TIMEOUT_MS 2000
+#define EDGE_RESOLVER_MIN_TTL_MS 1000
+#define EDGE_RESOLVER_MAX_TTL_MS 300000
+#define EDGE_DNS_PORT 53
 
 /* What a route does with a player's stream. */
 enum edge_route_mode {
@@ -122,6 +126,22 @@ struct edge_conf_report {
 	} yaml;
 };
 
+/* How origin and probe host names are resolved (edge/dnscache.h). */
+struct edge_conf_resolver {
+	char **servers; /* "address[:port]"; none: /etc/resolv.conf */
+	unsigned servers_count;
+	unsigned timeout_ms; /* per try; c-ares tries each server twice */
+	unsigned min_ttl_ms; /* answers are kept at least this long */
+	unsigned max_ttl_ms; /* and at most this long */
+	struct {
+		double *timeout;
+		double *min_ttl;
+		double *max_ttl;
+	} yaml;
+	/* filled: servers[] as c-ares' "ip:port,[v6]:port" list, or NULL */
+	char *servers_csv;
+};
+
 struct edge_conf {
 	char *path;	/* the file this came from (not in YAML) */
 	char *name;	/* this edge, as named in the topology */
@@ -135,8 +155,9 @@ struct edge_conf {
 	struct edge_conf_upstream upstream;
 	struct edge_conf_drain drain;
 	struct edge_conf_report *report; /* NULL: no reports */
-	char *access_log;		 /* or NULL */
-	char *pidfile;			 /* or NULL */
+	struct edge_conf_resolver resolver;
+	char *access_log; /* or NULL */
+	char *pidfile;	  /* or NULL */
 	/* filled: */
 	char *http_default; /* owns `http` when the file left it out */
 };

@@ -122,6 +122,12 @@ test_edge_conf_good(void **state)
 	assert_int_equal(cf->report->urls_count, 2);
 	assert_string_equal(cf->report->secret_file, "secret.key");
 	assert_int_equal(cf->report->interval_ms, 500);
+	assert_int_equal(cf->resolver.servers_count, 2);
+	assert_string_equal(cf->resolver.servers_csv,
+	    "192.0.2.53:53,[2001:db8::53]:5353");
+	assert_int_equal(cf->resolver.timeout_ms, 1500);
+	assert_int_equal(cf->resolver.min_ttl_ms, 2000);
+	assert_int_equal(cf->resolver.max_ttl_ms, 600000);
 	assert_string_equal(cf->access_log, "/var/log/gslb-edge/access.log");
 	assert_string_equal(cf->pidfile, "/run/gslb-edge.pid");
 	edge_conf_free(cf);
@@ -160,6 +166,11 @@ test_edge_conf_defaults(void **state)
 	assert_int_equal(cf->drain.grace_ms, 40000);
 	assert_int_equal(cf->drain.deadline_ms, 600000);
 	assert_null(cf->report);
+	assert_int_equal(cf->resolver.servers_count, 0);
+	assert_null(cf->resolver.servers_csv);
+	assert_int_equal(cf->resolver.timeout_ms, 2000);
+	assert_int_equal(cf->resolver.min_ttl_ms, 1000);
+	assert_int_equal(cf->resolver.max_ttl_ms, 300000);
 	assert_null(cf->access_log);
 	assert_null(cf->pidfile);
 	edge_conf_free(cf);
@@ -216,6 +227,11 @@ test_edge_conf_errors(void **state)
 			":7: report.urls[1]: 'http://' is not an http:// URL" } },
 		{ "bad-report.yaml",
 		    { ":7: report: missing required key \"secret_file\"" } },
+		{ "bad-resolver.yaml",
+		    { ":8: resolver.timeout: must be 0.1..30 seconds, not 0",
+			":9: resolver.min_ttl: must not be longer than resolver.max_ttl (600s)",
+			":7: resolver.servers[1]: 'ns.example:53' is not an address[:port] (use [v6]:port)",
+			":7: resolver.servers[2]: '192.0.2.54:0' is not an address[:port] (use [v6]:port)" } },
 		{ "bad-routes.yaml",
 		    { ":3: http: 'localhost:8081' is not an address:port",
 			":7: routes[0].origins[0]: 'origin.example:0' is not a host[:port] (use [v6]:port)",
