@@ -25,6 +25,7 @@
 #include "common/sockaddr.h"
 #include "edge/edge.h"
 #include "edge/access_log.h"
+#include "edge/dnscache.h"
 #include "edge/http.h"
 #include "edge/origin.h"
 #include "edge/report.h"
@@ -66,15 +67,46 @@ edge_accept_error_cb(struct evconnlistener *l, void *arg)
 	log_ratelimited(&e->rl_player, LOG_WARNING, "listener: accept failed");
 }
 
+static void
+edge_dns_opts(const struct edge_conf *cf, struct dnscache_opts *o)
+{
+	o->min_ttl_us = (uint64_t)cf->resolver.min_ttl_ms * MONOTIME_MSEC;
+	o->max_ttl_us = (uint64_t)cf->resolver.max_ttl_ms * MONOTIME_MSEC;
+}
+
+/*
+ * Look up every origin and probe host name of the config now, so that
+ * neither a player's first pull nor the first report waits for DNS.
+ */
+static void
+edge_dns_warm(struct edge *e)
+{
+	const struct edge_conf *cf = e->conf;
+	struct resolver_result res;
+	unsigned i, j;
+
+	for (i = 0; i < cf->routes_count; i++)
+		for (j = 0; j < cf->routes[i].origins_count; j++)
+			(void)dnscache_lookup(e->dns,
+			    cf->routes[i].origin[j].host, &res, NULL, NULL);
+	edge_report_warm(e);
+}
+
 int
 edge_start(struct edge *e)
 {
+	struct resolver_opts ro = { 0 };
+	struct dnscache_opts dopts;
 	unsigned i;
 
 	e->base = loop_base(e->loop);
-	e->resolver = resolver_new(e->base, NULL);
+	ro.timeout_ms = e->conf->resolver.timeout_ms;
+	ro.servers = e->conf->resolver.servers_csv;
+	e->resolver = resolver_new(e->base, &ro);
 	if (e->resolver == NULL)
 		return RC_ERROR;
+	edge_dns_opts(e->conf, &dopts);
+	e->dns = dnscache_new(e->base, e->resolver, &dopts);
 	e->listeners = xcalloc(e->conf->listen_count, sizeof(*e->listeners));
 	for (i = 0; i < e->conf->listen_count; i++) {
 		struct sockaddr_storage ss;
@@ -107,6 +139,7 @@ edge_start(struct edge *e)
 		return RC_CONFIG;
 	if (edge_report_start(e) != RC_OK)
 		return RC_CONFIG;
+	edge_dns_warm(e);
 	return edge_http_start(e);
 }
 
@@ -130,6 +163,8 @@ edge_stop(struct edge *e)
 	free(e->listeners);
 	e->listeners = NULL;
 	e->nlisteners = 0;
+	dnscache_free(e->dns);
+	e->dns = NULL;
 	resolver_free(e->resolver);
 	e->resolver = NULL;
 	access_log_close(e); /* after the sessions wrote their lines */
@@ -274,12 +309,18 @@ int
 edge_reload(struct edge *e, struct edge_conf *ncf)
 {
 	struct edge_conf *old = e->conf;
+	struct dnscache_opts dopts;
 
 	if (!edge_conf_same_strings(old->listen, old->listen_count, ncf->listen,
 		ncf->listen_count) ||
-	    strcmp(old->http, ncf->http) != 0) {
-		log_warnx("reload %s: listen and http cannot change without a "
-			  "restart; keeping the running configuration",
+	    strcmp(old->http, ncf->http) != 0 ||
+	    !edge_conf_same_strings(old->resolver.servers,
+		old->resolver.servers_count, ncf->resolver.servers,
+		ncf->resolver.servers_count) ||
+	    old->resolver.timeout_ms != ncf->resolver.timeout_ms) {
+		log_warnx("reload %s: listen, http, resolver.servers and "
+			  "resolver.timeout cannot change without a restart; "
+			  "keeping the running configuration",
 		    ncf->path);
 		edge_conf_free(ncf);
 		e->reload_failures++;
@@ -295,6 +336,9 @@ edge_reload(struct edge *e, struct edge_conf *ncf)
 			  "running configuration");
 		return RC_CONFIG;
 	}
+	edge_dns_opts(ncf, &dopts);
+	dnscache_set_opts(e->dns, &dopts);
+	edge_dns_warm(e);
 	edge_live_reroute(e);
 	edge_conf_free(old);
 	e->reloads++;

@@ -37,6 +37,7 @@ struct edge_http;   /* edge/http.h */
 struct edge_report; /* edge/report.h */
 struct loop;
 struct resolver;
+struct dnscache;
 struct session;
 struct upstream;
 
@@ -85,6 +86,7 @@ struct edge {
 	struct loop *loop;
 	struct event_base *base;
 	struct resolver *resolver;
+	struct dnscache *dns; /* origin and probe names (edge/dnscache.h) */
 	struct evconnlistener **listeners;
 	size_t nlisteners;
 	struct session *sessions; /* every player connection */

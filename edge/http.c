@@ -26,6 +26,7 @@
 #include "common/rc.h"
 #include "common/sockaddr.h"
 #include "common/statemsg.h"
+#include "edge/dnscache.h"
 #include "edge/edge.h"
 #include "edge/http.h"
 #include "edge/report.h"
@@ -218,6 +219,24 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	    "1 while draining (admitting during the grace), 2 once closed "
 	    "to new players, 0 when running.");
 	evbuffer_add_printf(b, "gslb_edge_draining %d\n", (int)e->drain_state);
+	if (e->dns != NULL) {
+		struct dnscache_stats ds;
+
+		dnscache_stats(e->dns, &ds);
+		http_metric_one(b, "gslb_edge_dns_names", "gauge",
+		    "Origin and probe host names in the DNS cache.", ds.names);
+		http_metric_one(b, "gslb_edge_dns_lookups_total", "counter",
+		    "Host name lookups sent (first lookups and TTL refreshes).",
+		    ds.lookups);
+		http_metric_one(b, "gslb_edge_dns_failures_total", "counter",
+		    "Host name lookups that failed.", ds.failures);
+		http_metric_one(b, "gslb_edge_dns_changes_total", "counter",
+		    "Lookups whose answer changed a name's addresses.",
+		    ds.changes);
+		http_metric_one(b, "gslb_edge_dns_stale_total", "counter",
+		    "Connects that used addresses past their TTL (DNS failing).",
+		    ds.stale);
+	}
 	http_metric_one(b, "gslb_edge_reloads_total", "counter",
 	    "Configuration reloads applied (SIGHUP).", e->reloads);
 	http_metric_one(b, "gslb_edge_reload_failures_total", "counter",

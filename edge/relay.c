@@ -5,9 +5,6 @@
 
 #include "edge/relay.h"
 
-#include <sys/random.h>
-#include <sys/socket.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +18,7 @@
 #include "common/loop.h"
 #include "common/monotime.h"
 #include "common/rc.h"
-#include "common/resolver.h"
-#include "common/sockaddr.h"
-#include "edge/rtmp_handshake.h"
+#include "edge/oconn.h"
 #include "edge/rtmp_msg.h"
 #include "edge/session.h"
 
@@ -46,11 +41,12 @@ struct relay {
 	double start;
 	char pub_type[RTMP_CMD_SHORT_MAX];
 	uint32_t buffer_ms;
-	struct bufferevent *bev;
+	char *what;		 /* "relay app/name" for logs */
+	struct oconn oc;	 /* until the handshake is done */
+	struct bufferevent *bev; /* from then on */
 	bool hs_done, started, paused;
 	bool in_read, dead;
 	const char *why; /* failure reason when dead */
-	struct rtmp_hs hs;
 	struct rtmp_chunk_rx rx;
 	struct rtmp_chunk_tx tx;
 	struct rtmp_client c;
@@ -67,8 +63,6 @@ static int relay_consume(struct relay *r, const uint8_t *in, size_t len,
 static void relay_read_cb(struct bufferevent *bev, void *arg);
 static void relay_write_cb(struct bufferevent *bev, void *arg);
 static void relay_event_cb(struct bufferevent *bev, short what, void *arg);
-static void relay_resolved_cb(void *arg, int rc,
-    const struct resolver_result *res);
 
 /* ---- Origin choice ---- */
 
@@ -126,8 +120,7 @@ relay_target_next(struct relay_target *t)
 static void
 relay_destroy(struct relay *r)
 {
-	if (r->e->resolver)
-		resolver_cancel(r->e->resolver, r);
+	oconn_cancel(&r->oc);
 	if (r->bev) {
 		struct evbuffer *out = bufferevent_get_output(r->bev);
 		evutil_socket_t fd = bufferevent_getfd(r->bev);
@@ -139,6 +132,7 @@ relay_destroy(struct relay *r)
 	}
 	rtmp_chunk_rx_fini(&r->rx);
 	rtmp_chunk_tx_fini(&r->tx);
+	free(r->what);
 	free(r);
 }
 
@@ -232,8 +226,9 @@ relay_msg_cb(void *arg, const struct rtmp_msg *m)
 			r->started = true;
 			/* A paused player's origin is silent: no timeout. */
 			bufferevent_set_timeouts(r->bev, NULL, NULL);
-			log_info("relay %s/%s: origin %s: %s", r->app,
-			    r->stream, r->name, rtmp_client_event_str(ev.type));
+			log_info("relay %s/%s: origin %s%s: %s", r->app,
+			    r->stream, r->name, r->oc.via,
+			    rtmp_client_event_str(ev.type));
 		}
 		break;
 	case RTMP_CLIENT_EV_MEDIA:
@@ -256,7 +251,6 @@ relay_handshake_done(struct relay *r)
 	struct rtmp_client_conf cc;
 	struct rtmp_chunk_limits lim;
 	char tc_url[RTMP_CMD_URL_MAX];
-	bool v6 = strchr(r->origin.host, ':') != NULL;
 	int rc;
 
 	r->hs_done = true;
@@ -264,8 +258,7 @@ relay_handshake_done(struct relay *r)
 	lim.max_message = r->e->conf->limits.max_message_bytes;
 	rtmp_chunk_rx_init(&r->rx, &lim, relay_msg_cb, r);
 	rtmp_chunk_tx_init(&r->tx);
-	snprintf(tc_url, sizeof(tc_url), "rtmp://%s%s%s:%u/%s", v6 ? "[" : "",
-	    r->origin.host, v6 ? "]" : "", (unsigned)r->origin.port, r->app);
+	oconn_tc_url(&r->origin, r->app, tc_url, sizeof(tc_url));
 	rtmp_client_conf_default(&cc);
 	cc.app = r->app;
 	cc.tc_url = tc_url;
@@ -290,31 +283,10 @@ relay_handshake_done(struct relay *r)
 static int
 relay_consume(struct relay *r, const uint8_t *in, size_t len, size_t *used)
 {
-	size_t consumed = 0, n = 0;
+	size_t n = 0;
 	int rc;
 
 	*used = 0;
-	if (!r->hs_done) {
-		uint8_t buf[RTMP_HS_OUT_MAX];
-		struct wire_writer w;
-
-		wire_writer_init(&w, buf, sizeof(buf));
-		rc = rtmp_hs_feed(&r->hs, in, len, &consumed, &w);
-		if (w.pos > 0)
-			bufferevent_write(r->bev, buf, w.pos);
-		*used = consumed;
-		if (rc == RC_AGAIN)
-			return RC_OK;
-		if (rc != RC_OK)
-			return rc;
-		rc = relay_handshake_done(r);
-		if (rc != RC_OK)
-			return rc;
-		in += consumed;
-		len -= consumed;
-	}
-	if (len == 0)
-		return RC_OK;
 	rc = rtmp_chunk_rx_feed(&r->rx, in, len, &n);
 	*used += n;
 	/* Acknowledge what was consumed, not what merely arrived. */
@@ -338,8 +310,7 @@ relay_read_cb(struct bufferevent *bev, void *arg)
 		size_t used = 0;
 		const uint8_t *p;
 
-		if (r->s != NULL && r->hs_done &&
-		    !session_relay_can_write(r->s)) {
+		if (r->s != NULL && !session_relay_can_write(r->s)) {
 			/* The player is behind: stop reading the origin. */
 			r->paused = true;
 			bufferevent_disable(bev, EV_READ);
@@ -353,7 +324,7 @@ relay_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(input, used);
 		if (rc != RC_OK) {
 			if (!r->dead)
-				r->why = r->hs_done ? "rtmp" : "handshake";
+				r->why = "rtmp";
 			r->dead = true;
 			break;
 		}
@@ -380,68 +351,36 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct relay *r = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		struct rtmp_hs_opts ho = { 0 };
-		uint8_t rnd[RTMP_HS_RANDOM_LEN];
-		uint8_t buf[RTMP_HS_OUT_MAX];
-		struct wire_writer w;
-		size_t consumed = 0, off = 0;
-
-		while (off < sizeof(rnd)) {
-			ssize_t n = getrandom(rnd + off, sizeof(rnd) - off, 0);
-
-			if (n <= 0)
-				fatal("getrandom");
-			off += (size_t)n;
-		}
-		ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
-		ho.random = rnd;
-		ho.digest = true;
-		rtmp_hs_init(&r->hs, RTMP_HS_CLIENT, &ho);
-		wire_writer_init(&w, buf, sizeof(buf));
-		rtmp_hs_feed(&r->hs, NULL, 0, &consumed, &w);
-		bufferevent_write(bev, buf, w.pos);
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
-		log_debug("relay %s/%s: origin %s: connected", r->app,
-		    r->stream, r->name);
-		return;
-	}
+	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
-		relay_fail(r, "connect timeout", 0);
+		relay_fail(r, "no start from the origin", 0);
 	else if (what & BEV_EVENT_EOF)
 		relay_fail(r, "closed by origin", 0);
 	else if (what & BEV_EVENT_ERROR)
 		relay_fail(r, "socket error", 0);
 }
 
+/* The handshake is done: the connection is ours (see oconn.h). */
 static void
-relay_resolved_cb(void *arg, int rc, const struct resolver_result *res)
+relay_ready_cb(void *arg, struct bufferevent *bev)
 {
 	struct relay *r = arg;
-	struct sockaddr_storage ss;
-	struct timeval tv;
+	int rc;
 
-	if (rc != RC_OK) {
-		relay_fail(r, "resolve", rc);
-		return;
-	}
-	memcpy(&ss, &res->addr[0], res->addrlen[0]);
-	sockaddr_set_port((struct sockaddr *)&ss, r->origin.port);
-	r->bev = bufferevent_socket_new(r->e->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (r->bev == NULL) {
-		relay_fail(r, "bufferevent_socket_new", RC_ERROR);
-		return;
-	}
-	bufferevent_setcb(r->bev, relay_read_cb, relay_write_cb, relay_event_cb,
+	r->bev = bev;
+	bufferevent_setcb(bev, relay_read_cb, relay_write_cb, relay_event_cb,
 	    r);
-	bufferevent_setwatermark(r->bev, EV_READ, 0, RELAY_READ_HIGH);
-	bufferevent_setwatermark(r->bev, EV_WRITE, RELAY_WRITE_LOW, 0);
-	tv = loop_timeval(
-	    (uint64_t)r->e->conf->upstream.connect_timeout_ms * MONOTIME_MSEC);
-	bufferevent_set_timeouts(r->bev, &tv, &tv);
-	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&ss,
-		(int)res->addrlen[0]) < 0)
-		relay_fail(r, "connect", RC_IO);
+	bufferevent_setwatermark(bev, EV_READ, 0, RELAY_READ_HIGH);
+	bufferevent_setwatermark(bev, EV_WRITE, RELAY_WRITE_LOW, 0);
+	rc = relay_handshake_done(r);
+	if (rc != RC_OK)
+		relay_fail(r, "rtmp", rc);
+}
+
+static void
+relay_conn_failed_cb(void *arg, const char *why, int rc)
+{
+	relay_fail(arg, why, rc);
 }
 
 struct relay *
@@ -461,11 +400,13 @@ relay_new(struct session *s, const struct edge_origin *o,
 	r->mode = c->mode;
 	r->start = c->start;
 	r->buffer_ms = c->buffer_ms;
+	r->what = xasprintf("relay %s/%s", r->app, r->stream);
 	rtmp_cmd_out_reset(&r->out);
-	if (resolver_lookup(r->e->resolver, o->host, AF_UNSPEC,
-		relay_resolved_cb, r) != RC_OK) {
-		log_warnx("relay %s/%s: origin %s: cannot resolve", r->app,
+	if (oconn_start(&r->oc, r->e, o, r->what, relay_ready_cb,
+		relay_conn_failed_cb, r) != RC_OK) {
+		log_warnx("relay %s/%s: origin %s: cannot start", r->app,
 		    r->stream, r->name);
+		free(r->what);
 		free(r);
 		return NULL;
 	}

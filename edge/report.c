@@ -30,11 +30,11 @@
 #include "common/resolver.h"
 #include "common/sockaddr.h"
 #include "common/statemsg.h"
+#include "edge/dnscache.h"
 #include "edge/edge.h"
 #include "edge/report.h"
 
 #define REPORT_SAMPLE_US (1 * MONOTIME_SEC)
-#define REPORT_RESOLVE_US (60 * MONOTIME_SEC) /* re-resolve URL hosts */
 #define REPORT_TIMEOUT_S 5
 #define REPORT_TRIM_SLACK (4u << 20) /* free heap kept before trimming */
 #define REPORT_TRIM_PAD (1u << 20)
@@ -46,8 +46,7 @@ struct report_target {
 	struct edge_report *r;
 	char *url, *host, *path;
 	uint16_t port;
-	char addr[SOCKADDR_STRLEN]; /* resolved, "" before */
-	uint64_t resolve_at;	    /* monotime of the next lookup */
+	char addr[SOCKADDR_STRLEN]; /* conn's address, "" before */
 	bool resolving, in_flight;
 	bool ok, has_outcome; /* last outcome, for logging changes */
 	struct evhttp_connection *conn;
@@ -257,40 +256,45 @@ report_done_cb(struct evhttp_request *req, void *arg)
 	else
 		snprintf(what, sizeof(what), "HTTP %d", code);
 	report_outcome(t, false, what);
-	/* Connection trouble: look the host up again next time. */
-	if (code == 0)
-		t->resolve_at = 0;
 }
 
 static void
 report_resolved_cb(void *arg, int rc, const struct resolver_result *res)
 {
 	struct report_target *t = arg;
-	struct edge *e = t->r->e;
 
+	(void)rc;
+	(void)res;
 	t->resolving = false;
-	if (rc != RC_OK) {
-		report_outcome(t, false, "cannot resolve the host");
-		t->resolve_at = monotime_now() + 5 * MONOTIME_SEC;
-		return;
-	}
+	report_post(t); /* the cache has the answer, or the error, now */
+}
+
+/* Post to the host's first address; a new one gets a new connection. */
+static int
+report_use_addr(struct report_target *t, const struct resolver_result *res)
+{
+	struct edge *e = t->r->e;
+	char addr[SOCKADDR_STRLEN];
+
 	if (getnameinfo((const struct sockaddr *)&res->addr[0], res->addrlen[0],
-		t->addr, sizeof(t->addr), NULL, 0, NI_NUMERICHOST) != 0) {
+		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0) {
 		report_outcome(t, false, "cannot format the address");
-		return;
+		return RC_ERROR;
 	}
-	t->resolve_at = monotime_now() + REPORT_RESOLVE_US;
+	if (t->conn != NULL && strcmp(addr, t->addr) == 0)
+		return RC_OK;
 	if (t->conn)
 		evhttp_connection_free(t->conn);
+	snprintf(t->addr, sizeof(t->addr), "%s", addr);
 	t->conn = evhttp_connection_base_new(e->base, NULL, t->addr, t->port);
 	if (t->conn == NULL) {
 		report_outcome(t, false, "cannot create a connection");
-		return;
+		return RC_ERROR;
 	}
 	evhttp_connection_set_timeout(t->conn, REPORT_TIMEOUT_S);
 	evhttp_connection_set_max_body_size(t->conn, 64 * 1024);
 	evhttp_connection_set_max_headers_size(t->conn, 64 * 1024);
-	report_post(t);
+	return RC_OK;
 }
 
 static void
@@ -301,19 +305,23 @@ report_post(struct report_target *t)
 	struct statemsg_report msg;
 	struct evhttp_request *req;
 	struct evkeyvalq *h;
+	struct resolver_result res;
 	char *body;
+	int rc;
 
 	if (t->in_flight || t->resolving)
 		return;
-	if (t->conn == NULL || monotime_now() >= t->resolve_at) {
+	rc = dnscache_lookup(e->dns, t->host, &res, report_resolved_cb, t);
+	if (rc == RC_AGAIN) {
 		t->resolving = true;
-		if (resolver_lookup(e->resolver, t->host, AF_UNSPEC,
-			report_resolved_cb, t) != RC_OK) {
-			t->resolving = false;
-			report_outcome(t, false, "cannot resolve the host");
-		}
 		return;
 	}
+	if (rc != RC_OK) {
+		report_outcome(t, false, "cannot resolve the host");
+		return;
+	}
+	if (report_use_addr(t, &res) != RC_OK)
+		return;
 	if (edge_report_build(e, &msg) != RC_OK)
 		return;
 	body = statemsg_report_encode(&msg);
@@ -346,6 +354,19 @@ report_push_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
+edge_report_warm(struct edge *e)
+{
+	struct resolver_result res;
+	size_t i;
+
+	if (e->report == NULL)
+		return;
+	for (i = 0; i < e->report->nt; i++)
+		(void)dnscache_lookup(e->dns, e->report->t[i].host, &res, NULL,
+		    NULL);
+}
+
+void
 edge_report_now(struct edge *e)
 {
 	if (e->report != NULL)
@@ -362,8 +383,7 @@ report_targets_free(struct edge_report *r)
 	for (i = 0; i < r->nt; i++) {
 		struct report_target *t = &r->t[i];
 
-		if (r->e->resolver)
-			resolver_cancel(r->e->resolver, t);
+		dnscache_cancel(r->e->dns, t);
 		/* Frees a request in flight without calling back. */
 		if (t->conn)
 			evhttp_connection_free(t->conn);

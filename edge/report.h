@@ -48,6 +48,9 @@ void edge_report_stop(struct edge *e);
 /* Apply a new e->conf->report (old requests finish or are dropped). */
 int edge_report_reload(struct edge *e);
 
+/* Look up every URL's host (edge/dnscache.h) ahead of the first push. */
+void edge_report_warm(struct edge *e);
+
 /* Push a report to every URL now (state changed). */
 void edge_report_now(struct edge *e);
 

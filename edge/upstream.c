@@ -3,9 +3,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
-#include <sys/socket.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +16,9 @@
 #include "common/loop.h"
 #include "common/monotime.h"
 #include "common/rc.h"
-#include "common/resolver.h"
-#include "common/sockaddr.h"
 #include "edge/frame.h"
+#include "edge/oconn.h"
 #include "edge/rtmp_client.h"
-#include "edge/rtmp_handshake.h"
 #include "edge/rtmp_msg.h"
 #include "edge/upstream.h"
 
@@ -35,13 +30,14 @@ struct upstream {
 	struct edge *e;
 	struct edge_origin origin;     /* copied: a reload may free it */
 	char name[EDGE_HOST_MAX + 16]; /* "host:port" for logs */
-	struct bufferevent *bev;
+	char *what;		       /* "upstream app/name" for logs */
+	struct oconn oc;	       /* until the handshake is done */
+	struct bufferevent *bev;       /* from then on */
 	bool hs_done, playing;
 	bool in_read, dead;
 	bool not_found; /* the origin said StreamNotFound */
 	bool got_media;
 	const char *why; /* failure reason when dead */
-	struct rtmp_hs hs;
 	struct rtmp_chunk_rx rx;
 	struct rtmp_chunk_tx tx;
 	struct rtmp_client c;
@@ -162,8 +158,8 @@ upstream_msg_cb(void *arg, const struct rtmp_msg *m)
 		ms = u->e->conf->upstream.silent_timeout_ms;
 		tv = loop_timeval((uint64_t)ms * MONOTIME_MSEC);
 		bufferevent_set_timeouts(u->bev, &tv, &tv);
-		log_info("upstream %s: origin %s: playing", u->lv->key,
-		    u->name);
+		log_info("upstream %s: origin %s%s: playing", u->lv->key,
+		    u->name, u->oc.via);
 		return RC_OK;
 	case RTMP_CLIENT_EV_STREAM_NOT_FOUND:
 		u->not_found = true;
@@ -195,7 +191,6 @@ upstream_handshake_done(struct upstream *u)
 	struct rtmp_client_conf cc;
 	struct rtmp_chunk_limits lim;
 	char tc_url[RTMP_CMD_URL_MAX];
-	bool v6 = strchr(u->origin.host, ':') != NULL;
 	int rc;
 
 	u->hs_done = true;
@@ -203,9 +198,7 @@ upstream_handshake_done(struct upstream *u)
 	lim.max_message = u->e->conf->limits.max_message_bytes;
 	rtmp_chunk_rx_init(&u->rx, &lim, upstream_msg_cb, u);
 	rtmp_chunk_tx_init(&u->tx);
-	snprintf(tc_url, sizeof(tc_url), "rtmp://%s%s%s:%u/%s", v6 ? "[" : "",
-	    u->origin.host, v6 ? "]" : "", (unsigned)u->origin.port,
-	    u->lv->app);
+	oconn_tc_url(&u->origin, u->lv->app, tc_url, sizeof(tc_url));
 	rtmp_client_conf_default(&cc);
 	cc.app = u->lv->app;
 	cc.tc_url = tc_url;
@@ -226,31 +219,10 @@ static int
 upstream_consume(struct upstream *u, const uint8_t *in, size_t len,
     size_t *used)
 {
-	size_t consumed = 0, n = 0;
+	size_t n = 0;
 	int rc;
 
 	*used = 0;
-	if (!u->hs_done) {
-		uint8_t buf[RTMP_HS_OUT_MAX];
-		struct wire_writer w;
-
-		wire_writer_init(&w, buf, sizeof(buf));
-		rc = rtmp_hs_feed(&u->hs, in, len, &consumed, &w);
-		if (w.pos > 0)
-			bufferevent_write(u->bev, buf, w.pos);
-		*used = consumed;
-		if (rc == RC_AGAIN)
-			return RC_OK;
-		if (rc != RC_OK)
-			return rc;
-		rc = upstream_handshake_done(u);
-		if (rc != RC_OK)
-			return rc;
-		in += consumed;
-		len -= consumed;
-	}
-	if (len == 0)
-		return RC_OK;
 	rc = rtmp_client_received(&u->c, len, &u->out);
 	if (rc == RC_OK)
 		rc = upstream_send(u);
@@ -279,7 +251,7 @@ upstream_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(input, used);
 		if (rc != RC_OK) {
 			if (!u->dead && u->why == NULL)
-				u->why = u->hs_done ? "rtmp" : "handshake";
+				u->why = "rtmp";
 			u->dead = true;
 			break;
 		}
@@ -296,69 +268,34 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct upstream *u = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		struct rtmp_hs_opts ho = { 0 };
-		uint8_t rnd[RTMP_HS_RANDOM_LEN];
-		uint8_t buf[RTMP_HS_OUT_MAX];
-		struct wire_writer w;
-		size_t consumed = 0;
-		size_t off = 0;
-
-		while (off < sizeof(rnd)) {
-			ssize_t n = getrandom(rnd + off, sizeof(rnd) - off, 0);
-
-			if (n <= 0)
-				fatal("getrandom");
-			off += (size_t)n;
-		}
-		ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
-		ho.random = rnd;
-		ho.digest = true;
-		rtmp_hs_init(&u->hs, RTMP_HS_CLIENT, &ho);
-		wire_writer_init(&w, buf, sizeof(buf));
-		rtmp_hs_feed(&u->hs, NULL, 0, &consumed, &w);
-		bufferevent_write(u->bev, buf, w.pos);
-		bufferevent_enable(u->bev, EV_READ | EV_WRITE);
-		log_debug("upstream %s: origin %s: connected", u->lv->key,
-		    u->name);
-		return;
-	}
+	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
-		upstream_fail(u, u->playing ? "silent" : "connect timeout", 0);
+		upstream_fail(u, u->playing ? "silent" : "no play start", 0);
 	else if (what & BEV_EVENT_EOF)
 		upstream_fail(u, "closed by origin", 0);
 	else if (what & BEV_EVENT_ERROR)
 		upstream_fail(u, "socket error", 0);
 }
 
+/* The handshake is done: the connection is ours (see oconn.h). */
 static void
-upstream_resolved_cb(void *arg, int rc, const struct resolver_result *res)
+upstream_ready_cb(void *arg, struct bufferevent *bev)
 {
 	struct upstream *u = arg;
-	struct sockaddr_storage ss;
-	struct timeval tv;
+	int rc;
 
-	if (rc != RC_OK) {
-		upstream_fail(u, "resolve", rc);
-		return;
-	}
-	memcpy(&ss, &res->addr[0], res->addrlen[0]);
-	sockaddr_set_port((struct sockaddr *)&ss, u->origin.port);
-	u->bev = bufferevent_socket_new(u->e->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (u->bev == NULL) {
-		upstream_fail(u, "bufferevent_socket_new", RC_ERROR);
-		return;
-	}
-	bufferevent_setcb(u->bev, upstream_read_cb, NULL, upstream_event_cb, u);
-	bufferevent_setwatermark(u->bev, EV_READ, 0, UPSTREAM_READ_HIGH);
-	tv = loop_timeval(
-	    (uint64_t)u->e->conf->upstream.connect_timeout_ms * MONOTIME_MSEC);
-	bufferevent_set_timeouts(u->bev, &tv, &tv);
-	if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&ss,
-		(int)res->addrlen[0]) < 0) {
-		upstream_fail(u, "connect", RC_IO);
-		return;
-	}
+	u->bev = bev;
+	bufferevent_setcb(bev, upstream_read_cb, NULL, upstream_event_cb, u);
+	bufferevent_setwatermark(bev, EV_READ, 0, UPSTREAM_READ_HIGH);
+	rc = upstream_handshake_done(u);
+	if (rc != RC_OK)
+		upstream_fail(u, "rtmp", rc);
+}
+
+static void
+upstream_conn_failed_cb(void *arg, const char *why, int rc)
+{
+	upstream_fail(arg, why, rc);
 }
 
 struct upstream *
@@ -371,11 +308,13 @@ upstream_new(struct edge_live *lv)
 	u->origin = lv->origin[lv->origin_idx];
 	snprintf(u->name, sizeof(u->name), "%s:%u", u->origin.host,
 	    (unsigned)u->origin.port);
+	u->what = xasprintf("upstream %s", lv->key);
 	rtmp_cmd_out_reset(&u->out);
-	if (resolver_lookup(u->e->resolver, u->origin.host, AF_UNSPEC,
-		upstream_resolved_cb, u) != RC_OK) {
-		log_warnx("upstream %s: origin %s: cannot resolve", lv->key,
+	if (oconn_start(&u->oc, u->e, &u->origin, u->what, upstream_ready_cb,
+		upstream_conn_failed_cb, u) != RC_OK) {
+		log_warnx("upstream %s: origin %s: cannot start", lv->key,
 		    u->name);
+		free(u->what);
 		free(u);
 		return NULL;
 	}
@@ -388,11 +327,11 @@ upstream_free(struct upstream *u)
 {
 	if (u == NULL)
 		return;
-	if (u->e->resolver)
-		resolver_cancel(u->e->resolver, u);
+	oconn_cancel(&u->oc);
 	if (u->bev)
 		bufferevent_free(u->bev);
 	rtmp_chunk_rx_fini(&u->rx);
 	rtmp_chunk_tx_fini(&u->tx);
+	free(u->what);
 	free(u);
 }

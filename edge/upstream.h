@@ -1,11 +1,10 @@
 /*
  * upstream: the one origin connection of a live stream (edge -> origin).
  *
- * A thin shell around the pure modules: resolve the origin
- * (common/resolver; literal addresses need no DNS), connect a
- * bufferevent, run the client handshake (rtmp_hs), then chunk
- * (rtmp_chunk_rx/tx) and rtmp_client in PLAY mode with start -1000 (live
- * only). Every MEDIA event (audio, video, data) becomes a frame
+ * A thin shell around the pure modules: edge/oconn opens the connection
+ * (the origin's addresses from edge/dnscache, each tried in turn, and the
+ * client handshake), then chunk (rtmp_chunk_rx/tx) and rtmp_client run
+ * in PLAY mode with start -1000 (live only). Every MEDIA event (audio, video, data) becomes a frame
  * (frame_new) published to the live stream's hub
  * (stream_publish_frame), then the players are woken.
  *
