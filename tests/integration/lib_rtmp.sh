@@ -60,7 +60,9 @@ rtmp_next_log()
 # ---- Origin --------------------------------------------------------------------
 
 # rtmp_origin_start NAME [PORT] [TEMPLATE]: start nginx-rtmp as an origin
-# in $T/NAME: one worker, no HTTP server, an RTMP server on 127.0.0.1:PORT
+# in $T/NAME: one worker, no HTTP server, an RTMP server on ADDR:PORT
+# (ADDR is $RTMP_ORIGIN_ADDR, 127.0.0.1 unless set, for the built-in
+# config)
 # with "application live { live on; }" and "application vod { play
 # $T/NAME/vod; }" (see rtmp_vod_make). Without PORT a free one is taken
 # (alloc_ports, so PORTS is overwritten). TEMPLATE replaces the built-in
@@ -70,6 +72,7 @@ rtmp_next_log()
 rtmp_origin_start()
 {
 	local name=$1 port=${2:-} tmpl=${3:-} dir deadline
+	local addr=${RTMP_ORIGIN_ADDR:-127.0.0.1}
 	local RTMP_USER RTMP_ORIGIN_DIR RTMP_ORIGIN_PORT
 
 	need_rtmp_tools
@@ -100,7 +103,7 @@ rtmp_origin_start()
 		rtmp {
 		    access_log $dir/access.log;
 		    server {
-		        listen 127.0.0.1:$port;
+		        listen $addr:$port;
 		        chunk_size 4096;
 		        application live {
 		            live on;
@@ -122,19 +125,20 @@ rtmp_origin_start()
 	# shellcheck disable=SC2034 # for the test script
 	RTMP_PORT=$port RTMP_PORT_OF[$name]=$port RTMP_DIR_OF[$name]=$dir
 	deadline=$((SECONDS + 10))
-	until rtmp_is_listening "$port"; do
+	until rtmp_is_listening "$port" "$addr"; do
 		is_running "$name" || fail "$name exited during startup, see ${LOG_OF[$name]} and $dir/error.log"
-		[ "$SECONDS" -ge "$deadline" ] && fail "$name does not listen on 127.0.0.1:$port"
+		[ "$SECONDS" -ge "$deadline" ] && fail "$name does not listen on $addr:$port"
 		sleep 0.05
 	done
 }
 
-# rtmp_is_listening PORT: a TCP connection to 127.0.0.1:PORT is accepted
-# (connect and close at once; nginx-rtmp logs a short handshake error).
+# rtmp_is_listening PORT [ADDR]: a TCP connection to ADDR:PORT (default
+# 127.0.0.1) is accepted (connect and close at once; nginx-rtmp logs a
+# short handshake error).
 rtmp_is_listening()
 {
 	[ -n "$(ss -Hlnt "sport = :$1" 2>/dev/null)" ] &&
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+		(exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # rtmp_vod_make DIR: a 5 s 320x240 H.264 + AAC MP4 (key frame every
