@@ -522,9 +522,7 @@ load_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct load_player *p = arg;
 	uint8_t buf[RTMP_HS_OUT_MAX];
-	struct rtmp_hs_opts ho = { 0 };
 	struct wire_writer w;
-	size_t consumed = 0;
 	socklen_t elen = sizeof(int);
 	int err = 0;
 	ssize_t n;
@@ -540,13 +538,10 @@ load_write_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		p->state = LOAD_ST_HANDSHAKE;
-		ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
-		ho.random = p->l->rnd;
-		ho.digest = true;
 		p->hs = xmalloc(sizeof(*p->hs));
-		rtmp_hs_init(p->hs, RTMP_HS_CLIENT, &ho);
 		wire_writer_init(&w, buf, sizeof(buf));
-		(void)rtmp_hs_feed(p->hs, NULL, 0, &consumed, &w);
+		rtmp_hs_client_start(p->hs,
+		    (uint32_t)(monotime_now() / MONOTIME_MSEC), p->l->rnd, &w);
 		event_add(p->rev, NULL);
 		if (load_send(p, buf, w.pos) != RC_OK)
 			load_player_close(p, LOAD_FAIL_HANDSHAKE);

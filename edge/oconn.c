@@ -7,7 +7,6 @@
 #include "edge/oconn.h"
 
 #include <netdb.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "common/log.h"
 #include "common/loop.h"
@@ -164,18 +164,13 @@ oconn_defer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 oconn_connected(struct oconn *oc)
 {
-	struct rtmp_hs_opts ho = { 0 };
 	uint8_t rnd[RTMP_HS_RANDOM_LEN];
 	uint8_t buf[RTMP_HS_OUT_MAX];
 	struct wire_writer w;
-	size_t consumed = 0, off = 0;
 
-	while (off < sizeof(rnd)) {
-		ssize_t n = getrandom(rnd + off, sizeof(rnd) - off, 0);
-
-		if (n <= 0)
-			fatal("getrandom");
-		off += (size_t)n;
+	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1) {
+		oconn_fail(oc, "handshake: no random bytes", RC_ERROR);
+		return;
 	}
 	oc->connected = true;
 	if (oc->addrs.ttl != RESOLVER_TTL_LITERAL) {
@@ -184,12 +179,9 @@ oconn_connected(struct oconn *oc)
 		oconn_addr_str(oc, oc->next - 1, addr, sizeof(addr));
 		snprintf(oc->via, sizeof(oc->via), " (at %s)", addr);
 	}
-	ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
-	ho.random = rnd;
-	ho.digest = true;
-	rtmp_hs_init(&oc->hs, RTMP_HS_CLIENT, &ho);
 	wire_writer_init(&w, buf, sizeof(buf));
-	rtmp_hs_feed(&oc->hs, NULL, 0, &consumed, &w);
+	rtmp_hs_client_start(&oc->hs,
+	    (uint32_t)(monotime_now() / MONOTIME_MSEC), rnd, &w);
 	bufferevent_write(oc->bev, buf, w.pos);
 	bufferevent_enable(oc->bev, EV_READ | EV_WRITE);
 	log_debug("%s: origin %s%s: connected", oc->what, oc->name, oc->via);

@@ -281,6 +281,20 @@ rtmp_hs_on_p2(struct rtmp_hs *hs)
 	hs->peer_verified = ok;
 }
 
+void
+rtmp_hs_client_start(struct rtmp_hs *hs, uint32_t time, const uint8_t *random,
+    struct wire_writer *out)
+{
+	struct rtmp_hs_opts ho = { 0 };
+	size_t consumed = 0;
+
+	ho.time = time;
+	ho.random = random;
+	ho.digest = true;
+	rtmp_hs_init(hs, RTMP_HS_CLIENT, &ho);
+	(void)rtmp_hs_feed(hs, NULL, 0, &consumed, out);
+}
+
 int
 rtmp_hs_feed(struct rtmp_hs *hs, const uint8_t *in, size_t len,
     size_t *consumed, struct wire_writer *out)

@@ -142,6 +142,14 @@ void rtmp_hs_init(struct rtmp_hs *hs, enum rtmp_hs_role role,
 int rtmp_hs_feed(struct rtmp_hs *hs, const uint8_t *in, size_t len,
     size_t *consumed, struct wire_writer *out);
 
+/*
+ * A client's start in one call: rtmp_hs_init() as a client with a digest
+ * C1 of `time` and `random` (RTMP_HS_RANDOM_LEN bytes, borrowed), then
+ * C0+C1 appended to `out` (RTMP_HS_OUT_MAX bytes free). Anywhere.
+ */
+void rtmp_hs_client_start(struct rtmp_hs *hs, uint32_t time,
+    const uint8_t *random, struct wire_writer *out);
+
 /* True once rtmp_hs_feed() returned RC_OK. */
 bool rtmp_hs_is_done(const struct rtmp_hs *hs);
 

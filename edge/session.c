@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -18,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "common/alloc.h"
 #include "common/log.h"
@@ -46,7 +46,6 @@
 /* VOD: what the origin is told before the player says (ffmpeg's). */
 #define SESSION_BUFFER_MS 3000u
 
-static void session_random(uint8_t *buf, size_t len);
 static void session_set_end(struct session *s, const char *fmt, ...)
     LOG_FMT(2, 3);
 static void session_close(struct session *s);
@@ -86,20 +85,6 @@ static void session_event_cb(struct bufferevent *bev, short what, void *arg);
 static void session_access_log(struct session *s);
 
 /* ---- Helpers ---- */
-
-static void
-session_random(uint8_t *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = getrandom(buf + off, len - off, 0);
-
-		if (n <= 0)
-			fatal("getrandom");
-		off += (size_t)n;
-	}
-}
 
 /* Record how the session ended, for the access log; the first one wins. */
 static void
@@ -1364,7 +1349,8 @@ session_new(struct edge *e, int fd, const struct sockaddr *sa, int salen)
 		free(s);
 		return;
 	}
-	session_random(rnd, sizeof(rnd));
+	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1)
+		fatalx("RAND_bytes failed");
 	ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
 	ho.random = rnd;
 	ho.digest = true;

@@ -26,7 +26,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -40,6 +39,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "common/alloc.h"
 #include "common/loop.h"
@@ -516,21 +516,13 @@ static void
 check_rtmp_connected(struct check_rtmp *r)
 {
 	struct event_base *base = event_get_base(r->timer);
-	struct rtmp_hs_opts ho = { 0 };
 	uint8_t rnd[RTMP_HS_RANDOM_LEN];
 	uint8_t buf[RTMP_HS_OUT_MAX];
 	struct wire_writer w;
-	size_t consumed = 0, off = 0;
 
-	while (off < sizeof(rnd)) {
-		ssize_t n = getrandom(rnd + off, sizeof(rnd) - off, 0);
-
-		if (n <= 0) {
-			check_rtmp_end(r, CHECK_FAIL, "handshake",
-			    "no random bytes");
-			return;
-		}
-		off += (size_t)n;
+	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1) {
+		check_rtmp_end(r, CHECK_FAIL, "handshake", "no random bytes");
+		return;
 	}
 	r->bev = bufferevent_socket_new(base, r->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (r->bev == NULL) {
@@ -540,12 +532,9 @@ check_rtmp_connected(struct check_rtmp *r)
 	r->fd = -1; /* the bufferevent owns it now */
 	bufferevent_setcb(r->bev, check_rtmp_read_cb, NULL, check_rtmp_event_cb,
 	    r);
-	ho.time = (uint32_t)(monotime_now() / MONOTIME_MSEC);
-	ho.random = rnd;
-	ho.digest = true;
-	rtmp_hs_init(&r->hs, RTMP_HS_CLIENT, &ho);
 	wire_writer_init(&w, buf, sizeof(buf));
-	rtmp_hs_feed(&r->hs, NULL, 0, &consumed, &w);
+	rtmp_hs_client_start(&r->hs, (uint32_t)(monotime_now() / MONOTIME_MSEC),
+	    rnd, &w);
 	bufferevent_write(r->bev, buf, w.pos);
 	bufferevent_enable(r->bev, EV_READ | EV_WRITE);
 }
