@@ -57,6 +57,34 @@ edge_live_origin_health(struct edge *e, const struct edge_origin *o)
 	return &e->origins[e->norigins++];
 }
 
+void
+edge_origin_ok(struct edge *e, const struct edge_origin *o)
+{
+	struct edge_origin_health *h = edge_live_origin_health(e, o);
+
+	h->oks++;
+	h->down = false;
+	h->penalty_until = 0;
+}
+
+void
+edge_origin_failed(struct edge *e, const struct edge_origin *o)
+{
+	struct edge_origin_health *h = edge_live_origin_health(e, o);
+
+	h->fails++;
+	h->down = true;
+	h->penalty_until = monotime_now() + EDGE_LIVE_PENALTY_US;
+}
+
+enum origin_state
+edge_origin_state(struct edge *e, const struct edge_origin *o, uint64_t now)
+{
+	return edge_live_origin_health(e, o)->penalty_until > now ?
+	    ORIGIN_PENALTY :
+	    ORIGIN_UP;
+}
+
 /* ---- Rounds ---- */
 
 /* Compute the order of this round: rendezvous, penalised ones last. */
@@ -71,14 +99,10 @@ edge_live_new_round(struct edge_live *lv)
 	int k;
 
 	for (i = 0; i < n; i++) {
-		const struct edge_origin_health *h =
-		    edge_live_origin_health(e, &lv->origin[i]);
-
 		edge_live_origin_name(&lv->origin[i], names[i],
 		    sizeof(names[i]));
 		cands[i].name = names[i];
-		cands[i].state =
-		    h->penalty_until > now ? ORIGIN_PENALTY : ORIGIN_UP;
+		cands[i].state = edge_origin_state(e, &lv->origin[i], now);
 	}
 	k = origin_order(lv->key, cands, n, lv->order);
 	if (k <= 0) { /* cannot happen: nothing is DOWN, n <= ORIGIN_MAX */
@@ -130,9 +154,6 @@ edge_live_schedule(struct edge_live *lv, unsigned ms)
 void
 edge_live_upstream_ok(struct edge_live *lv)
 {
-	struct edge_origin_health *h =
-	    edge_live_origin_health(lv->edge, &lv->origin[lv->origin_idx]);
-
 	if (lv->failed_at != 0) {
 		log_notice("live %s: origin %s:%u took over %llu ms after "
 			   "the failure",
@@ -146,16 +167,13 @@ edge_live_upstream_ok(struct edge_live *lv)
 	}
 	lv->up_ok = true;
 	lv->rounds = 0;
-	h->oks++;
-	h->down = false;
+	edge_origin_ok(lv->edge, &lv->origin[lv->origin_idx]);
 }
 
 void
 edge_live_upstream_failed(struct edge_live *lv, enum edge_live_end why)
 {
 	struct edge *e = lv->edge;
-	struct edge_origin_health *h =
-	    edge_live_origin_health(e, &lv->origin[lv->origin_idx]);
 	bool was_ok = lv->up_ok;
 	unsigned ms;
 
@@ -164,13 +182,10 @@ edge_live_upstream_failed(struct edge_live *lv, enum edge_live_end why)
 	e->stats.upstreams_failed++;
 	if (lv->failed_at == 0)
 		lv->failed_at = monotime_now();
-	if (why == EDGE_LIVE_END_FAILED) {
-		h->fails++;
-		h->down = true;
-		h->penalty_until = monotime_now() + EDGE_LIVE_PENALTY_US;
-	} else {
+	if (why == EDGE_LIVE_END_FAILED)
+		edge_origin_failed(e, &lv->origin[lv->origin_idx]);
+	else
 		lv->notfound++;
-	}
 	stream_upstream_reset(&lv->stream);
 	if (was_ok) {
 		/* It played, then broke: a fresh round, at once. */

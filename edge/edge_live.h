@@ -132,6 +132,18 @@ struct edge_origin_health *edge_live_origin_health(struct edge *e,
     const struct edge_origin *o);
 
 /*
+ * What a connection to `o` learnt, live pull or VOD/publish relay alike:
+ * it works (up, no penalty), or it failed (down, and tried last for a
+ * while by every stream and relay that may use another).
+ */
+void edge_origin_ok(struct edge *e, const struct edge_origin *o);
+void edge_origin_failed(struct edge *e, const struct edge_origin *o);
+
+/* ORIGIN_PENALTY while `o` is tried last, else ORIGIN_UP. */
+enum origin_state edge_origin_state(struct edge *e, const struct edge_origin *o,
+    uint64_t now);
+
+/*
  * After a reload swapped e->conf: give every live stream the origins of
  * the route that now matches it. Its current upstream keeps playing; the
  * new list applies from the next failover. A stream no route serves any

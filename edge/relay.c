@@ -67,9 +67,10 @@ static void relay_event_cb(struct bufferevent *bev, short what, void *arg);
 /* ---- Origin choice ---- */
 
 int
-relay_target_init(struct relay_target *t, const struct edge_conf_route *route,
-    const char *key)
+relay_target_init(struct relay_target *t, struct edge *e,
+    const struct edge_conf_route *route, const char *key)
 {
+	uint64_t now = monotime_now();
 	struct origin_cand cands[ORIGIN_MAX];
 	char names[ORIGIN_MAX][EDGE_HOST_MAX + 16];
 	size_t i, n = route->origins_count;
@@ -87,11 +88,11 @@ relay_target_init(struct relay_target *t, const struct edge_conf_route *route,
 		snprintf(names[i], sizeof(names[i]), "%s:%u", t->origin[i].host,
 		    (unsigned)t->origin[i].port);
 		cands[i].name = names[i];
-		cands[i].state = ORIGIN_UP;
+		cands[i].state = edge_origin_state(e, &t->origin[i], now);
 	}
 	got = origin_order(key, cands, n, t->order);
 	if (got <= 0) {
-		/* Not expected (all UP): fall back to the configured order. */
+		/* Not expected (none DOWN): fall back to the configured order. */
 		for (i = 0; i < n; i++)
 			t->order[i] = i;
 		got = (int)n;
@@ -224,6 +225,7 @@ relay_msg_cb(void *arg, const struct rtmp_msg *m)
 	case RTMP_CLIENT_EV_PUBLISH_START:
 		if (!r->started) {
 			r->started = true;
+			edge_origin_ok(r->e, &r->origin);
 			/* A paused player's origin is silent: no timeout. */
 			bufferevent_set_timeouts(r->bev, NULL, NULL);
 			log_info("relay %s/%s: origin %s%s: %s", r->app,
@@ -380,7 +382,10 @@ relay_ready_cb(void *arg, struct bufferevent *bev)
 static void
 relay_conn_failed_cb(void *arg, const char *why, int rc)
 {
-	relay_fail(arg, why, rc);
+	struct relay *r = arg;
+
+	edge_origin_failed(r->e, &r->origin);
+	relay_fail(r, why, rc);
 }
 
 struct relay *

@@ -34,8 +34,11 @@
  *
  * Origin choice (struct relay_target): the route's origins in
  * rendezvous order of "app/name" (edge/origin.h), the same first origin
- * as a live pull of that key; the session moves to the next one when a
- * relay fails before the origin answered play or publish.
+ * as a live pull of that key, with origins that failed recently (live
+ * pulls and relays alike, edge_origin_failed()) last; the session moves
+ * to the next one when a relay fails before the origin answered play or
+ * publish. A relay whose connection fails marks its origin failed; one
+ * that the origin starts marks it ok.
  *
  * Lifecycle: relay_new() from the session's play or publish; the relay
  * never frees itself except on failure, where it frees itself first and
@@ -80,10 +83,11 @@ struct relay_conf {
 
 /*
  * Copy route's origins (borrowed) into t and order them for `key`
- * ("app/name"). Returns RC_OK, or RC_NOTFOUND when the route has no
- * origin. Release with relay_target_fini(). Anywhere.
+ * ("app/name"), the ones e's origin health penalises last. Returns RC_OK,
+ * or RC_NOTFOUND when the route has no origin. Release with
+ * relay_target_fini(). Event loop.
  */
-int relay_target_init(struct relay_target *t,
+int relay_target_init(struct relay_target *t, struct edge *e,
     const struct edge_conf_route *route, const char *key);
 
 /* Free t's copy; t may be zeroed or already finished. */

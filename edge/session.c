@@ -643,7 +643,7 @@ session_play_vod(struct session *s, const struct rtmp_cmd_event *ev,
 	/* Negative starts mean "live or recorded": from the start. */
 	s->start = ev->start > 0 ? ev->start : 0;
 	s->play_us = monotime_now();
-	rc = relay_target_init(&s->target, route, key);
+	rc = relay_target_init(&s->target, s->edge, route, key);
 	if (rc == RC_OK)
 		rc = session_relay_start(s);
 	if (rc != RC_OK) {
@@ -692,7 +692,7 @@ session_publish(struct session *s, const struct rtmp_cmd_event *ev)
 	rc = RC_NOTFOUND;
 	if (route != NULL && route->mode == EDGE_MODE_LIVE &&
 	    s->name[0] != '\0' &&
-	    relay_target_init(&s->target, route, key) == RC_OK)
+	    relay_target_init(&s->target, s->edge, route, key) == RC_OK)
 		rc = session_relay_start(s);
 	if (rc != RC_OK) {
 		log_ratelimited(&s->edge->rl_player, LOG_INFO,

@@ -28,10 +28,17 @@ EDGE=${GSLB_EDGE:-$top_builddir/edge/gslb-edge}
 rtmp_origin_start origin
 ORIGIN_PORT=$RTMP_PORT
 rtmp_vod_make "${RTMP_DIR_OF[origin]}"
+rtmp_origin_start origin2
+ORIGIN2_PORT=$RTMP_PORT
+for d in "${RTMP_DIR_OF[origin]}" "${RTMP_DIR_OF[origin2]}"; do
+	mkdir -p "$d/vod/Other"
+	cp "${RTMP_DIR_OF[origin]}/vod/Test/3d5.mp4" "$d/vod/Other/3d5.mp4"
+done
 
 alloc_ports 2
 EDGE_PORT=${PORTS[0]} HTTP_PORT=${PORTS[1]}
-render "$TEST_SRC/edge.yaml.in" "$T/edge.yaml" EDGE_PORT HTTP_PORT ORIGIN_PORT
+render "$TEST_SRC/edge.yaml.in" "$T/edge.yaml" EDGE_PORT HTTP_PORT ORIGIN_PORT \
+	ORIGIN2_PORT
 check_cmd "gslb-edge -t accepts the config" "gslb-edge -t failed" \
 	"$EDGE" -t -c "$T/edge.yaml"
 start_bg edge "$EDGE" -f -c "$T/edge.yaml"
@@ -125,12 +132,47 @@ expect_match "access log: the refused publisher" \
 expect_match "access log: the idle connection" \
 	' - - none [0-9]+ 3073 [0-9.]+ - timeout' "$lines"
 
+# ---- VOD origins: one that failed is tried last --------------------------------------------
+
+OTHER=rtmp://127.0.0.1:$EDGE_PORT/vod/mp4:Other/3d5.mp4
+# other_plays: ffprobe finds H.264 + AAC in mp4:Other/3d5.mp4 via the edge.
+other_plays()
+{
+	[ "$(rtmp_play_ffprobe "$OTHER")" = $'audio aac\nvideo h264' ]
+}
+# other_via: the origin port the last play of mp4:Other/3d5.mp4 went to.
+other_via()
+{
+	sed -n 's|.*: play vod/mp4:Other/3d5\.mp4 (vod.*) via 127\.0\.0\.1:\([0-9]*\)$|\1|p' \
+		"${LOG_OF[edge]}" | tail -n 1
+}
+# other_failed: lines saying an origin of mp4:Other/3d5.mp4 failed.
+other_failed()
+{
+	grep -c 'vod/mp4:Other/3d5\.mp4: origin failed' "${LOG_OF[edge]}"
+}
+check_cmd "two origins: a VOD play" "no VOD play" other_plays
+first=$(other_via)
+case $first in
+"$ORIGIN_PORT") first_name=origin second=$ORIGIN2_PORT ;;
+"$ORIGIN2_PORT") first_name=origin2 second=$ORIGIN_PORT ;;
+*) fail "the VOD play went to no known origin: '$first'" ;;
+esac
+stop "$first_name"
+check_cmd "its first origin stopped: the next one serves" "no VOD play" \
+	other_plays
+expect_eq "the failed origin was tried first" 1 "$(other_failed)"
+check_cmd "and again" "no VOD play" other_plays
+expect_eq "now straight to the origin that works" "$second" "$(other_via)"
+expect_eq "the failed origin was not tried again" 1 "$(other_failed)"
+
 # ---- Shutdown ---------------------------------------------------------------------------------
 
 check_cmd "edge still running" "edge died, see ${LOG_OF[edge]}" is_running edge
 stop edge
 expect_eq "edge exits 0 on TERM" 0 "$STOP_STATUS"
 stop origin
+stop origin2
 edge_log=$(cat "${LOG_OF[edge]}")
 expect_match "edge: publish forwarded after the origin's Publish.Start" \
 	'relay live/pushed: origin 127\.0\.0\.1:[0-9]+: publish-start' "$edge_log"
