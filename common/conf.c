@@ -1011,3 +1011,23 @@ conf_number(struct conf_report *rep, const char *keypath, const unsigned *v,
 	}
 	*out = *v;
 }
+
+void *
+conf_load_checked(const char *path, const cyaml_schema_value_t *schema,
+    conf_check_cb check, void *arg, void (*free_fn)(void *data))
+{
+	struct conf_report rep;
+	void *data = NULL;
+	unsigned errors;
+
+	conf_report_init(&rep, path);
+	if (conf_load(path, schema, &data, &rep) == RC_OK)
+		check(data, &rep, arg);
+	errors = conf_report_count(&rep);
+	conf_report_fini(&rep);
+	if (errors > 0) {
+		free_fn(data);
+		return NULL;
+	}
+	return data;
+}

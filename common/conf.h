@@ -136,6 +136,18 @@ int conf_load(const char *path, const cyaml_schema_value_t *schema, void **out,
 void conf_free(const cyaml_schema_value_t *schema, void *data);
 
 /*
+ * A config file's whole load: conf_load() with a report of its own, then,
+ * when the file parsed, check(data, rep, arg): the semantic pass, which
+ * reports with conf_error() and may fill derived members. Returns the
+ * struct when nothing was reported; else every problem is logged,
+ * free_fn(data) runs (data may be NULL) and the result is NULL.
+ * Startup or reload.
+ */
+typedef void (*conf_check_cb)(void *data, struct conf_report *rep, void *arg);
+void *conf_load_checked(const char *path, const cyaml_schema_value_t *schema,
+    conf_check_cb check, void *arg, void (*free_fn)(void *data));
+
+/*
  * `rel` resolved against the directory of the config file `conf_path`:
  * absolute paths stay as they are, relative ones are taken from where the
  * config file is, not from the working directory. Both borrowed; the

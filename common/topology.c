@@ -964,34 +964,45 @@ topo_check_maps(struct topo_check *c)
 
 /* ---- Loading and lookups ---- */
 
+/* What topology_load() passes to its checks through conf_load_checked(). */
+struct topo_load_arg {
+	topology_zone_cb_t in_zone;
+	void *arg;
+};
+
+static void
+topo_check_all(void *data, struct conf_report *rep, void *arg)
+{
+	const struct topo_load_arg *la = arg;
+	struct topo_check c;
+
+	memset(&c, 0, sizeof(c));
+	c.t = data;
+	c.rep = rep;
+	c.in_zone = la->in_zone;
+	c.arg = la->arg;
+	topo_check_sites(&c);
+	topo_check_edges(&c);
+	topo_index_site_edges(&c);
+	topo_check_pools(&c);
+	topo_check_maps(&c);
+}
+
+static void
+topo_free_cb(void *data)
+{
+	topology_free(data);
+}
+
 struct topology *
 topology_load(const char *path, topology_zone_cb_t in_zone, void *arg)
 {
-	struct topology *t = NULL;
-	struct conf_report rep;
-	struct topo_check c;
-	unsigned errors;
+	struct topo_load_arg la = { in_zone, arg };
+	struct topology *t = conf_load_checked(path, &topo_schema,
+	    topo_check_all, &la, topo_free_cb);
 
-	conf_report_init(&rep, path);
-	if (conf_load(path, &topo_schema, (void **)&t, &rep) == RC_OK) {
-		memset(&c, 0, sizeof(c));
-		c.t = t;
-		c.rep = &rep;
-		c.in_zone = in_zone;
-		c.arg = arg;
-		topo_check_sites(&c);
-		topo_check_edges(&c);
-		topo_index_site_edges(&c);
-		topo_check_pools(&c);
-		topo_check_maps(&c);
-	}
-	errors = conf_report_count(&rep);
-	conf_report_fini(&rep);
-	if (errors > 0) {
-		topology_free(t);
-		return NULL;
-	}
-	t->path = xstrdup(path);
+	if (t != NULL)
+		t->path = xstrdup(path);
 	return t;
 }
 

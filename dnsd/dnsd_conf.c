@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <strings.h>
 
-static void dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep);
+static void dnsd_conf_check(void *data, struct conf_report *rep, void *arg);
+static void dnsd_conf_free_cb(void *data);
 
 /* ---- Schema: one row per option ---- */
 
@@ -94,10 +95,12 @@ static const cyaml_schema_value_t top_schema = {
 /* ---- Semantic checks ---- */
 
 static void
-dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
+dnsd_conf_check(void *data, struct conf_report *rep, void *arg)
 {
+	struct dnsd_conf *cf = data;
 	char key[64];
 
+	(void)arg;
 	if (cf->udp_payload == 0)
 		cf->udp_payload = DNSD_DEFAULT_UDP_PAYLOAD;
 	else if (cf->udp_payload < 512 || cf->udp_payload > 4096)
@@ -200,21 +203,18 @@ dnsd_conf_check(struct dnsd_conf *cf, struct conf_report *rep)
 struct dnsd_conf *
 dnsd_conf_load(const char *path)
 {
-	struct dnsd_conf *cf = NULL;
-	struct conf_report rep;
-	unsigned errors;
+	struct dnsd_conf *cf = conf_load_checked(path, &top_schema,
+	    dnsd_conf_check, NULL, dnsd_conf_free_cb);
 
-	conf_report_init(&rep, path);
-	if (conf_load(path, &top_schema, (void **)&cf, &rep) == RC_OK)
-		dnsd_conf_check(cf, &rep);
-	errors = conf_report_count(&rep);
-	conf_report_fini(&rep);
-	if (errors) {
-		dnsd_conf_free(cf);
-		return NULL;
-	}
-	cf->path = xstrdup(path);
+	if (cf != NULL)
+		cf->path = xstrdup(path);
 	return cf;
+}
+
+static void
+dnsd_conf_free_cb(void *data)
+{
+	dnsd_conf_free(data);
 }
 
 void

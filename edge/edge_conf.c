@@ -16,7 +16,8 @@
 #include "common/rc.h"
 #include "common/sockaddr.h"
 
-static void edge_conf_check(struct edge_conf *cf, struct conf_report *rep);
+static void edge_conf_check(void *data, struct conf_report *rep, void *arg);
+static void edge_conf_free_cb(void *data);
 
 /* ---- Schema: one row per option ---- */
 
@@ -472,10 +473,12 @@ check_resolver(struct edge_conf *cf, struct conf_report *rep)
 }
 
 static void
-edge_conf_check(struct edge_conf *cf, struct conf_report *rep)
+edge_conf_check(void *data, struct conf_report *rep, void *arg)
 {
+	struct edge_conf *cf = data;
 	char key[64];
 
+	(void)arg;
 	for (const char *p = cf->name; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
@@ -512,21 +515,18 @@ edge_conf_check(struct edge_conf *cf, struct conf_report *rep)
 struct edge_conf *
 edge_conf_load(const char *path)
 {
-	struct edge_conf *cf = NULL;
-	struct conf_report rep;
-	unsigned errors;
+	struct edge_conf *cf = conf_load_checked(path, &top_schema,
+	    edge_conf_check, NULL, edge_conf_free_cb);
 
-	conf_report_init(&rep, path);
-	if (conf_load(path, &top_schema, (void **)&cf, &rep) == RC_OK)
-		edge_conf_check(cf, &rep);
-	errors = conf_report_count(&rep);
-	conf_report_fini(&rep);
-	if (errors) {
-		edge_conf_free(cf);
-		return NULL;
-	}
-	cf->path = xstrdup(path);
+	if (cf != NULL)
+		cf->path = xstrdup(path);
 	return cf;
+}
+
+static void
+edge_conf_free_cb(void *data)
+{
+	edge_conf_free(data);
 }
 
 void

@@ -13,7 +13,8 @@
 #include "common/sockaddr.h"
 #include "common/statemsg.h"
 
-static void probe_conf_check(struct probe_conf *cf, struct conf_report *rep);
+static void probe_conf_check(void *data, struct conf_report *rep, void *arg);
+static void probe_conf_free_cb(void *data);
 
 /* ---- Schema: one row per option ---- */
 
@@ -153,10 +154,12 @@ probe_conf_check_checks(struct probe_conf *cf, struct conf_report *rep)
 }
 
 static void
-probe_conf_check(struct probe_conf *cf, struct conf_report *rep)
+probe_conf_check(void *data, struct conf_report *rep, void *arg)
 {
+	struct probe_conf *cf = data;
 	struct sockaddr_storage ss;
 
+	(void)arg;
 	if (!statemsg_is_name(cf->name))
 		conf_error(rep, "name",
 		    "'%s': use 1..64 letters, digits, '-', '_' and '.'",
@@ -186,21 +189,18 @@ probe_conf_check(struct probe_conf *cf, struct conf_report *rep)
 struct probe_conf *
 probe_conf_load(const char *path)
 {
-	struct probe_conf *cf = NULL;
-	struct conf_report rep;
-	unsigned errors;
+	struct probe_conf *cf = conf_load_checked(path, &top_schema,
+	    probe_conf_check, NULL, probe_conf_free_cb);
 
-	conf_report_init(&rep, path);
-	if (conf_load(path, &top_schema, (void **)&cf, &rep) == RC_OK)
-		probe_conf_check(cf, &rep);
-	errors = conf_report_count(&rep);
-	conf_report_fini(&rep);
-	if (errors) {
-		probe_conf_free(cf);
-		return NULL;
-	}
-	cf->path = xstrdup(path);
+	if (cf != NULL)
+		cf->path = xstrdup(path);
 	return cf;
+}
+
+static void
+probe_conf_free_cb(void *data)
+{
+	probe_conf_free(data);
 }
 
 void
