@@ -63,6 +63,8 @@ static void feed_get_state(struct feed *f, struct evhttp_request *req);
 static void feed_post_report(struct feed *f, struct evhttp_request *req);
 static void feed_get_metrics(struct feed *f, struct evhttp_request *req);
 static void feed_get_status(struct feed *f, struct evhttp_request *req);
+static void feed_post_other(struct feed *f, struct evhttp_request *req,
+    const char *path);
 static void feed_waiter_free(struct feed_waiter *w);
 static void feed_waiter_timeout_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -227,6 +229,14 @@ feed_request_cb(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
+	if (path != NULL && f->ops->post_path != NULL &&
+	    strcmp(path, f->ops->post_path) == 0) {
+		path_known = true;
+		if (cmd == EVHTTP_REQ_POST) {
+			feed_post_other(f, req, path);
+			return;
+		}
+	}
 	if (path_known)
 		http_reply_error(req, f->auth, time(NULL), HTTP_BADMETHOD,
 		    "method not allowed");
@@ -377,6 +387,38 @@ done:
 	free(body);
 }
 
+/* POST ops->post_path: verify, hand the body over, answer 204 or 400. */
+static void
+feed_post_other(struct feed *f, struct evhttp_request *req, const char *path)
+{
+	char reason[STATEMSG_REASON_MAX + 64];
+	char *body = NULL;
+	size_t len;
+
+	if (http_read_body(req, FEED_REPORT_BODY_MAX, &body, &len) != RC_OK) {
+		log_ratelimited(&f->rl, LOG_WARNING,
+		    "POST %s: body over %u "
+		    "bytes",
+		    path, FEED_REPORT_BODY_MAX);
+		http_reply_error(req, f->auth, time(NULL), HTTP_ENTITYTOOLARGE,
+		    "body too large");
+		return;
+	}
+	if (feed_verify(f, req, body, len) == RC_OK) {
+		if (f->ops->post(f->arg, body, len, reason, sizeof(reason)) ==
+		    RC_OK)
+			http_reply(req, f->auth, time(NULL), HTTP_NOCONTENT,
+			    NULL);
+		else {
+			log_ratelimited(&f->rl, LOG_WARNING, "POST %s: %s",
+			    path, reason);
+			http_reply_error(req, f->auth, time(NULL),
+			    HTTP_BADREQUEST, reason);
+		}
+	}
+	free(body);
+}
+
 /* A plain (unsigned) answer for humans and scrapers. */
 static void
 feed_reply_text(struct evhttp_request *req, const char *type,
@@ -397,7 +439,8 @@ feed_get_metrics(struct feed *f, struct evhttp_request *req)
 		return;
 	}
 	feed_metrics(f, b);
-	f->ops->metrics(f->arg, b);
+	if (f->ops->metrics != NULL)
+		f->ops->metrics(f->arg, b);
 	feed_reply_text(req, "text/plain; version=0.0.4", b);
 	evbuffer_free(b);
 }
@@ -405,8 +448,16 @@ feed_get_metrics(struct feed *f, struct evhttp_request *req)
 static void
 feed_get_status(struct feed *f, struct evhttp_request *req)
 {
-	struct evbuffer *b = evbuffer_new();
-	char *json = f->ops->status(f->arg);
+	struct evbuffer *b;
+	char *json;
+
+	if (f->ops->status == NULL) {
+		http_reply_error(req, f->auth, time(NULL), HTTP_NOTFOUND,
+		    "no such resource");
+		return;
+	}
+	b = evbuffer_new();
+	json = f->ops->status(f->arg);
 
 	if (b == NULL || json == NULL) {
 		if (b != NULL)

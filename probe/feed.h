@@ -65,10 +65,19 @@ struct feed_ops {
 	 * edge in the topology).
 	 */
 	int (*report)(void *arg, const struct statemsg_report *r);
-	/* Append the daemon's metrics (Prometheus text) to b. */
+	/* Append the daemon's metrics (Prometheus text) to b; optional. */
 	void (*metrics)(void *arg, struct evbuffer *b);
-	/* The /v1/status JSON; the feed frees it with free(). */
+	/* The /v1/status JSON, freed by the feed; NULL: no /v1/status. */
 	char *(*status)(void *arg);
+	/*
+	 * Optional: one more resource, POST `post_path`, signed like a
+	 * report (tests/tools/statefeed's /v1/set). post() gets the verified
+	 * body (borrowed) and returns RC_OK (answered 204) or an error with
+	 * `reason` filled (answered 400).
+	 */
+	const char *post_path;
+	int (*post)(void *arg, const char *body, size_t len, char *reason,
+	    size_t reason_len);
 };
 
 struct feed_stats {

@@ -1,8 +1,10 @@
 /*
  * statefeed: a stand-in for gslb-probe's side of the state protocol
- * (doc/state-protocol.md), for tests until gslb-probe exists.
+ * (doc/state-protocol.md) whose state a test sets exactly: it is
+ * gslb-probe's own feed module (probe/feed.c) serving a state file
+ * instead of health checks.
  *
- *	statefeed [-v] [-l ADDR[:PORT]] [-w WINDOW] [-g GEN] [-r SECONDS]
+ *	statefeed [-v] [-l ADDR[:PORT]] [-w WINDOW] [-r SECONDS]
  *	    -s SECRETFILE -f STATEFILE
  *
  * It serves GET /v1/state (long-poll, signed replies) from STATEFILE,
@@ -15,110 +17,70 @@
  * same shape replaces the state; either publishes a new generation (time
  * = now) and answers every waiting long-poll at once. A state that does
  * not validate changes nothing (SIGHUP: logged; /v1/set: 400 with the
- * reason). POST /v1/report accepts load reports (logged, answered 204),
- * so edge tests have somewhere to send them.
+ * reason). POST /v1/report takes load reports like gslb-probe (logged as
+ * "report: edge NAME, seq N, STATE, N origins", answered 204), so edge
+ * tests have somewhere to send them.
  *
  * Once listening it prints "listening on ADDR:PORT" on stdout (port 0
- * picks a free one). Every request must be signed (401 otherwise) and
- * every reply is. One thread, one libevent loop; counters are logged at
- * exit (SIGTERM or SIGINT).
+ * picks a free one). Signed requests only, as for gslb-probe with a
+ * secret (its /metrics is open). One thread, one libevent loop.
  */
 #include "config.h"
 
 #include <getopt.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <time.h>
 
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "common/alloc.h"
 #include "common/auth.h"
-#include "common/http.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/monotime.h"
 #include "common/rc.h"
 #include "common/sockaddr.h"
 #include "common/statemsg.h"
+#include "probe/feed.h"
 
 #define SF_DEFAULT_LISTEN "127.0.0.1:8070"
 #define SF_DEFAULT_VALID_FOR 10
-#define SF_WAIT_MAX 60
-/* Longer than any hold, so evhttp never times out a waiting request. */
-#define SF_HTTP_TIMEOUT (SF_WAIT_MAX + 15)
-#define SF_WAITERS_MAX 1024
-
-struct sf;
-
-/* A GET /v1/state held until the generation changes or `wait` ends. */
-struct sf_waiter {
-	TAILQ_ENTRY(sf_waiter) entry;
-	struct sf *sf;
-	struct evhttp_request *req;
-	struct event *timer;
-};
 
 struct sf {
 	struct loop *loop;
-	struct evhttp *http;
-	struct auth *auth;
+	struct feed *feed;
 	struct loop_timer *refresh;
 	const char *state_path;
-	struct statemsg_feed *feed; /* the published state */
-	char *json;		    /* feed, encoded */
-	uint64_t generation;
-	TAILQ_HEAD(, sf_waiter) waiters;
-	size_t nwaiters;
-	struct log_ratelimit rl;
-	struct {
-		uint64_t requests, unauthorized, bad, answered, not_modified;
-		uint64_t publishes, reload_failures, reports;
-	} count;
+	struct statemsg_feed *state; /* the published state */
+	uint64_t reports, reload_failures;
 };
 
 static void sf_usage(void) __attribute__((noreturn));
 static int sf_state_parse(const char *text, size_t len,
     struct statemsg_feed **out, char *reason, size_t reason_len);
 static int sf_state_load(struct sf *sf, struct statemsg_feed **out);
-static void sf_publish(struct sf *sf, struct statemsg_feed *feed,
+static void sf_publish(struct sf *sf, struct statemsg_feed *state,
     const char *why);
-static void sf_waiter_free(struct sf_waiter *w);
-static void sf_waiter_timeout_cb(evutil_socket_t fd, short what, void *arg);
-static void sf_request_cb(struct evhttp_request *req, void *arg);
-static void sf_get_state(struct sf *sf, struct evhttp_request *req,
-    const char *body, size_t len);
-static void sf_post_set(struct sf *sf, struct evhttp_request *req,
-    const char *body, size_t len);
-static void sf_post_report(struct sf *sf, struct evhttp_request *req,
-    const char *body, size_t len);
+static int sf_report(void *arg, const struct statemsg_report *r);
+static int sf_set(void *arg, const char *body, size_t len, char *reason,
+    size_t reason_len);
 static void sf_refresh_cb(void *arg);
 static void sf_signal_cb(int signo, void *arg);
 
-static const struct {
-	const char *path;
-	enum evhttp_cmd_type cmd;
-	void (*handler)(struct sf *sf, struct evhttp_request *req,
-	    const char *body, size_t len);
-} sf_routes[] = {
-	{ "/v1/state", EVHTTP_REQ_GET, sf_get_state },
-	{ "/v1/set", EVHTTP_REQ_POST, sf_post_set },
-	{ "/v1/report", EVHTTP_REQ_POST, sf_post_report },
+static const struct feed_ops sf_ops = {
+	.report = sf_report,
+	.post_path = "/v1/set",
+	.post = sf_set,
 };
 
 static void
 sf_usage(void)
 {
 	fprintf(stderr,
-	    "usage: statefeed [-v] [-l ADDR[:PORT]] [-w WINDOW] [-g GEN] "
-	    "[-r SECONDS]\n"
+	    "usage: statefeed [-v] [-l ADDR[:PORT]] [-w WINDOW] [-r SECONDS]\n"
 	    "                 -s SECRETFILE -f STATEFILE\n"
 	    "\n"
 	    "Serves the state feed of doc/state-protocol.md for tests.\n"
@@ -130,7 +92,6 @@ sf_usage(void)
 	    "      \"state\":\"up\",\"players\":120},...]} (valid_for per "
 	    "edge optional)\n"
 	    "  -w  signature window in seconds (default 30)\n"
-	    "  -g  first generation (default 1)\n"
 	    "  -r  publish a new generation every SECONDS even if nothing "
 	    "changed\n"
 	    "  -v  debug logging\n"
@@ -246,211 +207,48 @@ sf_state_load(struct sf *sf, struct statemsg_feed **out)
 }
 
 /*
- * Make `feed` (taken; NULL: the current one again) the state with the
- * next generation, stamped now, and answer every waiting long-poll.
+ * Make `state` (taken; NULL: the current one again) the next generation,
+ * stamped now; the feed answers every waiting long-poll.
  */
 static void
-sf_publish(struct sf *sf, struct statemsg_feed *feed, const char *why)
+sf_publish(struct sf *sf, struct statemsg_feed *state, const char *why)
 {
-	struct sf_waiter *w;
-	int64_t now = time(NULL);
-
-	if (feed != NULL) {
-		statemsg_feed_free(sf->feed);
-		sf->feed = feed;
+	if (state != NULL) {
+		statemsg_feed_free(sf->state);
+		sf->state = state;
 	}
-	sf->feed->generation = sf->generation++;
-	sf->feed->time = now;
-	free(sf->json);
-	sf->json = statemsg_feed_encode(sf->feed);
-	sf->count.publishes++;
-	log_info("state: generation %llu, %zu edges (%s), %zu waiting",
-	    (unsigned long long)sf->feed->generation, sf->feed->nedges, why,
-	    sf->nwaiters);
-	while ((w = TAILQ_FIRST(&sf->waiters)) != NULL) {
-		http_reply(w->req, sf->auth, now, HTTP_OK, sf->json);
-		sf->count.answered++;
-		sf_waiter_free(w);
-	}
+	feed_set_name(sf->feed, sf->state->probe);
+	log_info("state: %zu edges (%s), %zu waiting", sf->state->nedges, why,
+	    feed_waiting(sf->feed));
+	feed_publish(sf->feed, sf->state->edges, sf->state->nedges,
+	    (int64_t)time(NULL));
 }
 
-/* Forget a waiter whose request has been answered (or is abandoned). */
-static void
-sf_waiter_free(struct sf_waiter *w)
-{
-	TAILQ_REMOVE(&w->sf->waiters, w, entry);
-	w->sf->nwaiters--;
-	event_free(w->timer);
-	free(w);
-}
-
-static void
-sf_waiter_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sf_waiter *w = arg;
-
-	http_reply(w->req, w->sf->auth, time(NULL), HTTP_NOTMODIFIED, NULL);
-	w->sf->count.not_modified++;
-	sf_waiter_free(w);
-}
-
-/* ---- Requests ---- */
-
-static void
-sf_request_cb(struct evhttp_request *req, void *arg)
+/* POST /v1/report: verified and decoded by the feed; logged here. */
+static int
+sf_report(void *arg, const struct statemsg_report *r)
 {
 	struct sf *sf = arg;
-	const char *path =
-	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *method = http_method_str(cmd), *why;
-	int64_t now = time(NULL);
-	bool path_known = false;
-	char *body = NULL;
-	size_t len;
-	int rc;
 
-	sf->count.requests++;
-	if (http_read_body(req, STATEMSG_BODY_MAX, &body, &len) != RC_OK) {
-		sf->count.bad++;
-		http_reply_error(req, sf->auth, now, HTTP_ENTITYTOOLARGE,
-		    "body too large");
-		return;
-	}
-	rc = http_verify_request(req, sf->auth, now, body, len);
-	if (rc != RC_OK) {
-		sf->count.unauthorized++;
-		why = rc == RC_TIMEOUT ? "time outside the window" :
-		    rc == RC_EXISTS    ? "replayed signature" :
-		    rc == RC_LIMIT     ? "too old for the replay cache" :
-					 "missing or bad signature";
-		log_ratelimited(&sf->rl, LOG_WARNING, "%s %s: refused: %s",
-		    method ? method : "?", evhttp_request_get_uri(req), why);
-		http_reply_error(req, sf->auth, now, 401, why);
-		goto done;
-	}
-	for (size_t i = 0; i < sizeof(sf_routes) / sizeof(sf_routes[0]); i++) {
-		if (path == NULL || strcmp(path, sf_routes[i].path) != 0)
-			continue;
-		path_known = true;
-		if (cmd == sf_routes[i].cmd) {
-			sf_routes[i].handler(sf, req, body, len);
-			goto done;
-		}
-	}
-	if (path_known)
-		http_reply_error(req, sf->auth, now, HTTP_BADMETHOD,
-		    "method not allowed");
-	else
-		http_reply_error(req, sf->auth, now, HTTP_NOTFOUND,
-		    "no such resource");
-done:
-	free(body);
-}
-
-/* GET /v1/state?since=GEN&wait=SECONDS; since and wait default to 0. */
-static void
-sf_get_state(struct sf *sf, struct evhttp_request *req, const char *body,
-    size_t len)
-{
-	const char *query =
-	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	uint64_t since = 0, wait = 0;
-	struct sf_waiter *w;
-	struct evkeyvalq q;
-	struct timeval tv;
-	int rc;
-
-	TAILQ_INIT(&q);
-	rc = http_query_parse(query, &q);
-	if (rc == RC_OK &&
-	    (rc = http_query_uint(&q, "since", STATEMSG_INT_MAX, &since)) ==
-		RC_NOTFOUND)
-		rc = RC_OK;
-	if (rc == RC_OK &&
-	    (rc = http_query_uint(&q, "wait", SF_WAIT_MAX, &wait)) ==
-		RC_NOTFOUND)
-		rc = RC_OK;
-	evhttp_clear_headers(&q);
-	if (rc != RC_OK) {
-		sf->count.bad++;
-		http_reply_error(req, sf->auth, time(NULL), HTTP_BADREQUEST,
-		    "since must be 0..2^53 and wait 0..60");
-		return;
-	}
-	if (since != sf->feed->generation) {
-		sf->count.answered++;
-		http_reply(req, sf->auth, time(NULL), HTTP_OK, sf->json);
-		return;
-	}
-	if (wait == 0) {
-		sf->count.not_modified++;
-		http_reply(req, sf->auth, time(NULL), HTTP_NOTMODIFIED, NULL);
-		return;
-	}
-	if (sf->nwaiters >= SF_WAITERS_MAX) {
-		http_reply_error(req, sf->auth, time(NULL), HTTP_SERVUNAVAIL,
-		    "too many waiting requests");
-		return;
-	}
-	w = xcalloc(1, sizeof(*w));
-	w->sf = sf;
-	w->req = req;
-	w->timer = evtimer_new(loop_base(sf->loop), sf_waiter_timeout_cb, w);
-	if (w->timer == NULL)
-		fatalx("statefeed: evtimer_new failed");
-	tv.tv_sec = (time_t)wait;
-	tv.tv_usec = 0;
-	evtimer_add(w->timer, &tv);
-	TAILQ_INSERT_TAIL(&sf->waiters, w, entry);
-	sf->nwaiters++;
-	log_debug("GET %s: waiting up to %llu s", evhttp_request_get_uri(req),
-	    (unsigned long long)wait);
+	sf->reports++;
+	log_info("report: edge %s, seq %llu, %s, %zu origins", r->edge,
+	    (unsigned long long)r->seq, statemsg_state_str(r->state),
+	    r->norigins);
+	return RC_OK;
 }
 
 /* POST /v1/set: a new state in the state file's shape. */
-static void
-sf_post_set(struct sf *sf, struct evhttp_request *req, const char *body,
-    size_t len)
+static int
+sf_set(void *arg, const char *body, size_t len, char *reason, size_t reason_len)
 {
-	char reason[STATEMSG_REASON_MAX + 64], reply[64];
-	struct statemsg_feed *feed;
+	struct sf *sf = arg;
+	struct statemsg_feed *state;
+	int rc;
 
-	if (sf_state_parse(body, len, &feed, reason, sizeof(reason)) != RC_OK) {
-		sf->count.bad++;
-		log_ratelimited(&sf->rl, LOG_WARNING, "POST /v1/set: %s",
-		    reason);
-		http_reply_error(req, sf->auth, time(NULL), HTTP_BADREQUEST,
-		    reason);
-		return;
-	}
-	sf_publish(sf, feed, "POST /v1/set");
-	snprintf(reply, sizeof(reply), "{\"generation\":%llu}",
-	    (unsigned long long)sf->feed->generation);
-	http_reply(req, sf->auth, time(NULL), HTTP_OK, reply);
-}
-
-/* POST /v1/report: checked and logged, nothing more. */
-static void
-sf_post_report(struct sf *sf, struct evhttp_request *req, const char *body,
-    size_t len)
-{
-	char reason[STATEMSG_REASON_MAX];
-	struct statemsg_report r;
-
-	if (statemsg_report_decode(body, len, &r, reason, sizeof(reason)) !=
-	    RC_OK) {
-		sf->count.bad++;
-		log_ratelimited(&sf->rl, LOG_WARNING, "POST /v1/report: %s",
-		    reason);
-		http_reply_error(req, sf->auth, time(NULL), HTTP_BADREQUEST,
-		    reason);
-		return;
-	}
-	sf->count.reports++;
-	log_info("report: edge %s, seq %llu, %s, %zu origins", r.edge,
-	    (unsigned long long)r.seq, statemsg_state_str(r.state), r.norigins);
-	http_reply(req, sf->auth, time(NULL), HTTP_NOCONTENT, NULL);
+	rc = sf_state_parse(body, len, &state, reason, reason_len);
+	if (rc == RC_OK)
+		sf_publish(sf, state, "POST /v1/set");
+	return rc;
 }
 
 /* ---- Signals and timers ---- */
@@ -465,19 +263,19 @@ static void
 sf_signal_cb(int signo, void *arg)
 {
 	struct sf *sf = arg;
-	struct statemsg_feed *feed;
+	struct statemsg_feed *state;
 
 	if (signo != SIGHUP) {
 		loop_stop(sf->loop);
 		return;
 	}
-	if (sf_state_load(sf, &feed) != RC_OK) {
-		sf->count.reload_failures++;
+	if (sf_state_load(sf, &state) != RC_OK) {
+		sf->reload_failures++;
 		log_warnx("reload failed; still generation %llu",
-		    (unsigned long long)sf->feed->generation);
+		    (unsigned long long)feed_generation(sf->feed));
 		return;
 	}
-	sf_publish(sf, feed, "SIGHUP");
+	sf_publish(sf, state, "SIGHUP");
 }
 
 int
@@ -485,24 +283,18 @@ main(int argc, char **argv)
 {
 	const char *listen_addr = SF_DEFAULT_LISTEN, *secret_path = NULL;
 	unsigned long window = AUTH_WINDOW_DEFAULT, refresh = 0;
-	unsigned long long first = 1;
-	struct statemsg_feed *feed;
+	struct statemsg_feed *state;
+	const struct feed_stats *st;
+	struct auth *auth;
 	struct sf sf;
-	struct sf_waiter *w;
 	char bound[SOCKADDR_STRLEN], *end;
 	int ch, level = LOG_INFO;
 
 	memset(&sf, 0, sizeof(sf));
-	TAILQ_INIT(&sf.waiters);
-	while ((ch = getopt(argc, argv, "f:g:l:r:s:vw:h")) != -1) {
+	while ((ch = getopt(argc, argv, "f:l:r:s:vw:h")) != -1) {
 		switch (ch) {
 		case 'f':
 			sf.state_path = optarg;
-			break;
-		case 'g':
-			first = strtoull(optarg, &end, 10);
-			if (*end != '\0' || first > STATEMSG_INT_MAX)
-				sf_usage();
 			break;
 		case 'l':
 			listen_addr = optarg;
@@ -530,27 +322,20 @@ main(int argc, char **argv)
 	if (optind != argc || secret_path == NULL || sf.state_path == NULL)
 		sf_usage();
 	log_init("statefeed", true, level);
-	sf.generation = first;
-	sf.auth =
+	auth =
 	    auth_load_secret(secret_path, (uint32_t)window, AUTH_CACHE_DEFAULT);
-	if (sf.auth == NULL)
+	if (auth == NULL)
 		fatalx("statefeed: no usable secret");
-	if (sf_state_load(&sf, &feed) != RC_OK)
+	if (sf_state_load(&sf, &state) != RC_OK)
 		fatalx("statefeed: no usable state");
 	sf.loop = loop_new();
 	if (sf.loop == NULL)
 		fatalx("statefeed: no event loop");
-	sf.http = evhttp_new(loop_base(sf.loop));
-	if (sf.http == NULL)
-		fatalx("statefeed: evhttp_new failed");
-	evhttp_set_allowed_methods(sf.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(sf.http, STATEMSG_BODY_MAX);
-	evhttp_set_timeout(sf.http, SF_HTTP_TIMEOUT);
-	evhttp_set_gencb(sf.http, sf_request_cb, &sf);
-	if (http_listen(sf.http, loop_base(sf.loop), listen_addr, 8070, bound,
-		sizeof(bound)) != RC_OK)
+	sf.feed = feed_new(loop_base(sf.loop), state->probe, &sf_ops, &sf);
+	feed_set_auth(sf.feed, auth);
+	if (feed_listen(sf.feed, listen_addr, bound, sizeof(bound)) != RC_OK)
 		fatalx("statefeed: cannot listen on %s", listen_addr);
-	sf_publish(&sf, feed, "start");
+	sf_publish(&sf, state, "start");
 	loop_on_signal(sf.loop, SIGHUP, sf_signal_cb, &sf);
 	loop_on_signal(sf.loop, SIGTERM, sf_signal_cb, &sf);
 	loop_on_signal(sf.loop, SIGINT, sf_signal_cb, &sf);
@@ -560,25 +345,19 @@ main(int argc, char **argv)
 	printf("listening on %s\n", bound);
 	fflush(stdout);
 	loop_run(sf.loop);
-	log_info("stopping: %llu requests, %llu answered, %llu not modified, "
-		 "%llu unauthorized, %llu bad, %llu reports, %llu publishes, "
-		 "%llu failed reloads",
-	    (unsigned long long)sf.count.requests,
-	    (unsigned long long)sf.count.answered,
-	    (unsigned long long)sf.count.not_modified,
-	    (unsigned long long)sf.count.unauthorized,
-	    (unsigned long long)sf.count.bad,
-	    (unsigned long long)sf.count.reports,
-	    (unsigned long long)sf.count.publishes,
-	    (unsigned long long)sf.count.reload_failures);
-	/* The requests themselves go with evhttp's connections. */
-	while ((w = TAILQ_FIRST(&sf.waiters)) != NULL)
-		sf_waiter_free(w);
+	st = feed_stats(sf.feed);
+	log_info("stopping: %llu answered, %llu not modified, %llu "
+		 "unauthorized, %llu bad, %llu reports, %llu publishes, %llu "
+		 "failed reloads",
+	    (unsigned long long)st->state_ok,
+	    (unsigned long long)st->state_not_modified,
+	    (unsigned long long)st->unauthorized,
+	    (unsigned long long)st->state_bad, (unsigned long long)sf.reports,
+	    (unsigned long long)st->publishes,
+	    (unsigned long long)sf.reload_failures);
 	loop_timer_free(sf.refresh);
-	evhttp_free(sf.http);
+	feed_free(sf.feed);
 	loop_free(sf.loop);
-	statemsg_feed_free(sf.feed);
-	free(sf.json);
-	auth_free(sf.auth);
+	statemsg_feed_free(sf.state);
 	return 0;
 }
