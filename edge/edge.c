@@ -67,6 +67,29 @@ edge_accept_error_cb(struct evconnlistener *l, void *arg)
 	log_ratelimited(&e->rl_player, LOG_WARNING, "listener: accept failed");
 }
 
+static const char *const edge_perr_names[EDGE_PERR_MAX] = {
+	[EDGE_PERR_HANDSHAKE] = "handshake",
+	[EDGE_PERR_PROTOCOL] = "protocol",
+	[EDGE_PERR_LIMIT] = "limit",
+	[EDGE_PERR_TIMEOUT] = "timeout",
+	[EDGE_PERR_RESET] = "reset",
+	[EDGE_PERR_ORIGIN] = "origin",
+	[EDGE_PERR_WRITE] = "write",
+};
+
+void
+edge_player_error(struct edge *e, enum edge_player_error why)
+{
+	e->stats.players_errors++;
+	e->stats.player_errors[why]++;
+}
+
+const char *
+edge_player_error_str(enum edge_player_error why)
+{
+	return edge_perr_names[why];
+}
+
 static void
 edge_dns_opts(const struct edge_conf *cf, struct dnscache_opts *o)
 {

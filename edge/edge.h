@@ -54,10 +54,23 @@ enum edge_drain_state {
 	EDGE_DRAIN_CLOSED,
 };
 
+/* Why a player was closed for an error (gslb_edge_player_errors_total). */
+enum edge_player_error {
+	EDGE_PERR_HANDSHAKE, /* bad handshake: version, sizes */
+	EDGE_PERR_PROTOCOL,  /* malformed chunk stream, message or command */
+	EDGE_PERR_LIMIT,   /* a size over a limit (limits.max_message_bytes) */
+	EDGE_PERR_TIMEOUT, /* handshake or idle timeout */
+	EDGE_PERR_RESET,   /* connection lost */
+	EDGE_PERR_ORIGIN,  /* its origin failed mid-stream (VOD, publish) */
+	EDGE_PERR_WRITE,   /* could not encode what it was sent */
+	EDGE_PERR_MAX,
+};
+
 struct edge_stats {
 	uint64_t players_accepted;
 	uint64_t players_closed;
-	uint64_t players_errors; /* closed for a protocol error or reset */
+	uint64_t players_errors; /* closed for an error: sum of the next */
+	uint64_t player_errors[EDGE_PERR_MAX];
 	uint64_t players_stalled;
 	uint64_t plays;
 	uint64_t upstreams_started;
@@ -112,6 +125,12 @@ struct edge {
 	int access_log_fd;
 	struct log_ratelimit rl_access_log;
 };
+
+/* Count a player closed for `why`. */
+void edge_player_error(struct edge *e, enum edge_player_error why);
+
+/* "handshake", "protocol", ...: the metrics label of `why`. */
+const char *edge_player_error_str(enum edge_player_error why);
 
 /*
  * Open the listeners and the resolver. Returns RC_OK, or RC_IO /

@@ -168,9 +168,13 @@ edge_http_metrics_cb(struct evhttp_request *req, void *arg)
 	    "Player connections accepted.", s->players_accepted);
 	http_metric_one(b, "gslb_edge_connections_closed_total", "counter",
 	    "Player connections closed.", s->players_closed);
-	http_metric_one(b, "gslb_edge_player_errors_total", "counter",
-	    "Players refused or closed for an error, reset or timeout.",
-	    s->players_errors);
+	http_metric_head(b, "gslb_edge_player_errors_total", "counter",
+	    "Players closed for an error, by reason.");
+	for (unsigned i = 0; i < EDGE_PERR_MAX; i++)
+		evbuffer_add_printf(b,
+		    "gslb_edge_player_errors_total{reason=\"%s\"} %llu\n",
+		    edge_player_error_str(i),
+		    (unsigned long long)s->player_errors[i]);
 	http_metric_one(b, "gslb_edge_player_stalls_total", "counter",
 	    "Players disconnected because their queue stalled.",
 	    s->players_stalled);

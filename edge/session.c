@@ -50,7 +50,8 @@ static void session_set_end(struct session *s, const char *fmt, ...)
     LOG_FMT(2, 3);
 static void session_close(struct session *s);
 static void session_close_after_write(struct session *s);
-static void session_error(struct session *s, const char *what, int rc);
+static void session_error(struct session *s, const char *what, int rc,
+    enum edge_player_error why);
 static int session_send(struct session *s);
 static int session_ack(struct session *s);
 static void session_kick(struct session *s);
@@ -120,10 +121,20 @@ session_close_after_write(struct session *s)
 		session_free(s);
 }
 
-static void
-session_error(struct session *s, const char *what, int rc)
+/* The class of an error in what a player sent (rc from its decoders). */
+static enum edge_player_error
+session_input_error(const struct session *s, int rc)
 {
-	s->edge->stats.players_errors++;
+	if (!s->hs_done)
+		return EDGE_PERR_HANDSHAKE;
+	return rc == RC_LIMIT ? EDGE_PERR_LIMIT : EDGE_PERR_PROTOCOL;
+}
+
+static void
+session_error(struct session *s, const char *what, int rc,
+    enum edge_player_error why)
+{
+	edge_player_error(s->edge, why);
 	session_set_end(s, "error:%s", what);
 	log_ratelimited(&s->edge->rl_player, LOG_WARNING,
 	    "player %s: %s: %s, closing", s->peer, what, rc_str(rc));
@@ -475,7 +486,7 @@ session_flush(struct session *s)
 	else
 		rc = session_flush_buffered(s, out, now);
 	if (rc != RC_OK)
-		session_error(s, "chunk-media", rc);
+		session_error(s, "chunk-media", rc, EDGE_PERR_WRITE);
 }
 
 static void
@@ -505,7 +516,7 @@ session_live_not_found(struct session *s)
 	if (rc == RC_OK)
 		rc = session_send(s);
 	if (rc != RC_OK) {
-		session_error(s, "stream-not-found", rc);
+		session_error(s, "stream-not-found", rc, EDGE_PERR_WRITE);
 		return;
 	}
 	log_info("player %s: play %s/%s: not found on any origin", s->peer,
@@ -930,7 +941,7 @@ session_relay_event(struct session *s, const struct rtmp_client_event *ev)
 		break;
 	}
 	if (rc != RC_OK)
-		session_error(s, "relay", rc);
+		session_error(s, "relay", rc, EDGE_PERR_WRITE);
 }
 
 void
@@ -949,7 +960,7 @@ session_relay_failed(struct session *s, const char *why)
 	}
 	if (s->relay_started) {
 		/* Mid-stream: the player's stream is over. */
-		s->edge->stats.players_errors++;
+		edge_player_error(s->edge, EDGE_PERR_ORIGIN);
 		session_set_end(s, "error:origin:%s", why);
 		session_relay_stop(s);
 		session_close(s);
@@ -1231,7 +1242,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		if (rc == RC_OK && s->hs_done)
 			rc = session_ack(s);
 		if (rc != RC_OK) {
-			session_error(s, s->hs_done ? "rtmp" : "handshake", rc);
+			session_error(s, s->hs_done ? "rtmp" : "handshake", rc,
+			    session_input_error(s, rc));
 			break;
 		}
 		if (s->closing) {
@@ -1297,7 +1309,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("player %s: closed by peer", s->peer);
 		session_free(s);
 	} else if (what & BEV_EVENT_TIMEOUT) {
-		s->edge->stats.players_errors++;
+		edge_player_error(s->edge, EDGE_PERR_TIMEOUT);
 		session_set_end(s, "timeout");
 		log_ratelimited(&s->edge->rl_player, LOG_INFO,
 		    "player %s: timeout, closing", s->peer);
@@ -1308,7 +1320,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("player %s: closed by peer (reset)", s->peer);
 		session_free(s);
 	} else if (what & BEV_EVENT_ERROR) {
-		s->edge->stats.players_errors++;
+		edge_player_error(s->edge, EDGE_PERR_RESET);
 		session_set_end(s, "error:connection-lost");
 		log_ratelimited(&s->edge->rl_player, LOG_INFO,
 		    "player %s: connection lost, closing", s->peer);

@@ -631,6 +631,20 @@ metric()
 		END { print found ? v : 0 }' <<<"$body"
 }
 
+# metric_sum NAME: the sum of every series of NAME at $CONTROL, whatever
+# their labels ("unreachable" and status 1 when $CONTROL does not answer).
+metric_sum()
+{
+	local body
+	[ -n "$CONTROL" ] || harness_error "metric_sum: CONTROL is not set"
+	body=$(http_get "$CONTROL" /metrics) || {
+		echo unreachable
+		return 1
+	}
+	awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 }
+		END { printf "%.0f\n", s }' <<<"$body"
+}
+
 # metric_above SERIES VALUE: the series is now greater than VALUE.
 metric_above()
 {

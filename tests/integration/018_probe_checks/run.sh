@@ -187,7 +187,7 @@ expect_match "leaks: 5 refused tcp checks, no fd left" \
 	'^runs=5 ok=0 fds_leaked=0$' "$out"
 CONTROL=$HTTP_ADDR # for metric()
 expect_eq "edge: every check closed cleanly (no player errors)" 0 \
-	"$(metric gslb_edge_player_errors_total)"
+	"$(metric_sum gslb_edge_player_errors_total)"
 
 # ---- drain -------------------------------------------------------------------
 
