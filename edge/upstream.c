@@ -33,7 +33,7 @@ struct upstream {
 	char *what;		       /* "upstream app/name" for logs */
 	struct oconn oc;	       /* until the handshake is done */
 	struct bufferevent *bev;       /* from then on */
-	bool hs_done, playing;
+	bool playing;
 	bool in_read, dead;
 	bool not_found; /* the origin said StreamNotFound */
 	bool got_media;
@@ -193,7 +193,6 @@ upstream_handshake_done(struct upstream *u)
 	char tc_url[RTMP_CMD_URL_MAX];
 	int rc;
 
-	u->hs_done = true;
 	rtmp_chunk_limits_default(&lim);
 	lim.max_message = u->e->conf->limits.max_message_bytes;
 	rtmp_chunk_rx_init(&u->rx, &lim, upstream_msg_cb, u);
