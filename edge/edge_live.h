@@ -29,7 +29,8 @@
  *
  * Origin health (struct edge_origin_health, one per configured
  * "host:port" across all routes) is what the load report's origins[]
- * says: down from a failure until the next success.
+ * says: down from a failure until the next success, whether a live pull
+ * or a VOD/publish relay (edge/relay.h) saw it.
  *
  * Event-loop thread only.
  */
