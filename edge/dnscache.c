@@ -8,9 +8,7 @@
 
 #include "edge/dnscache.h"
 
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <stdbool.h>
@@ -25,6 +23,7 @@
 #include "common/loop.h"
 #include "common/monotime.h"
 #include "common/rc.h"
+#include "common/sockaddr.h"
 #include "edge/origin.h"
 
 struct dnscache_waiter {
@@ -124,17 +123,8 @@ dnscache_stats(const struct dnscache *c, struct dnscache_stats *out)
 static bool
 dnscache_literal(const char *host, struct resolver_result *out)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr[0];
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr[0];
-
 	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		out->addrlen[0] = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		out->addrlen[0] = sizeof(*sin6);
-	} else
+	if (sockaddr_parse(host, 0, &out->addr[0], &out->addrlen[0]) != RC_OK)
 		return false;
 	out->n = 1;
 	out->ttl = RESOLVER_TTL_LITERAL;
@@ -170,8 +160,8 @@ dnscache_same(const struct resolver_result *a, const struct resolver_result *b)
 	if (a->n != b->n)
 		return false;
 	for (i = 0; i < a->n; i++)
-		if (a->addrlen[i] != b->addrlen[i] ||
-		    memcmp(&a->addr[i], &b->addr[i], a->addrlen[i]) != 0)
+		if (!sockaddr_equal((const struct sockaddr *)&a->addr[i],
+			(const struct sockaddr *)&b->addr[i]))
 			return false;
 	return true;
 }

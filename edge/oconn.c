@@ -6,7 +6,6 @@
 
 #include "edge/oconn.h"
 
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <stdio.h>
@@ -61,19 +60,22 @@ oconn_fail(struct oconn *oc, const char *why, int rc)
 	oc->failed(oc->arg, why, rc);
 }
 
+/* Address i of the origin's name, with the origin's port. */
+static void
+oconn_addr(const struct oconn *oc, size_t i, struct sockaddr_storage *ss)
+{
+	memcpy(ss, &oc->addrs.addr[i], oc->addrs.addrlen[i]);
+	sockaddr_set_port((struct sockaddr *)ss, oc->origin.port);
+}
+
 /* The address being tried, "[2001:db8::1]:1935", for logs. */
 static void
 oconn_addr_str(const struct oconn *oc, size_t i, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
-	const struct sockaddr *sa = (const struct sockaddr *)&oc->addrs.addr[i];
+	struct sockaddr_storage ss;
 
-	if (getnameinfo(sa, oc->addrs.addrlen[i], host, sizeof(host), NULL, 0,
-		NI_NUMERICHOST) != 0)
-		snprintf(host, sizeof(host), "?");
-	snprintf(buf, len, "%s%s%s:%u", sa->sa_family == AF_INET6 ? "[" : "",
-	    host, sa->sa_family == AF_INET6 ? "]" : "",
-	    (unsigned)oc->origin.port);
+	oconn_addr(oc, i, &ss);
+	sockaddr_fmt((const struct sockaddr *)&ss, buf, len);
 }
 
 /*
@@ -92,8 +94,7 @@ oconn_try_next(struct oconn *oc)
 		struct sockaddr_storage ss;
 		size_t i = oc->next++;
 
-		memcpy(&ss, &oc->addrs.addr[i], oc->addrs.addrlen[i]);
-		sockaddr_set_port((struct sockaddr *)&ss, oc->origin.port);
+		oconn_addr(oc, i, &ss);
 		oc->bev =
 		    bufferevent_socket_new(e->base, -1, BEV_OPT_CLOSE_ON_FREE);
 		if (oc->bev == NULL)
